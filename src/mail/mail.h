@@ -1,0 +1,117 @@
+/*
+ * mail.h - a message as custos understands it: the normalised document the
+ * sandboxed parse worker hands back, and the parent-side worker handle.
+ *
+ * Parsing hostile MIME happens only in the parse worker (a separate process
+ * exec'ed from this binary, holding no keys and no database, under seccomp
+ * and rlimits). The parent receives the document as JSON over a pipe and
+ * checks it field by field (mail_doc_from_json) before trusting any of it.
+ *
+ * Ownership: every pointer in struct mail_doc is owned by the doc and freed
+ * by mail_doc_release(). Strings are valid UTF-8 and NUL-free.
+ */
+#ifndef CUSTOS_MAIL_MAIL_H
+#define CUSTOS_MAIL_MAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+/* Flags recorded with a message (stable numbers: they are stored). */
+enum mail_flag {
+	MAIL_F_NOT_MIME = 1 << 0,         /* not valid MIME; archived raw */
+	MAIL_F_LIMITS = 1 << 1,           /* a depth/part/size limit stopped the parse */
+	MAIL_F_NO_MESSAGE_ID = 1 << 2,    /* no (usable) Message-ID header */
+	MAIL_F_8BIT_HEADERS = 1 << 3,     /* raw 8-bit bytes in the header section */
+	MAIL_F_BAD_DATE = 1 << 4,         /* Date missing or unparsable */
+	MAIL_F_NUL_BYTES = 1 << 5,        /* NUL bytes in the message */
+	MAIL_F_PARSE_FAILED = 1 << 6,     /* worker crashed or timed out: no metadata */
+	MAIL_F_CHARSET_GUESSED = 1 << 7,  /* a charset was guessed for undeclared 8-bit text */
+	MAIL_F_BAD_ENCODING = 1 << 8,     /* broken base64/QP or undecodable charset */
+};
+
+struct mail_limits {
+	uint64_t max_message_size;
+	uint32_t max_depth;
+	uint32_t max_parts;
+	uint64_t max_header_bytes;
+	uint32_t timeout_s;     /* per message */
+	uint64_t memory;        /* RLIMIT_AS of the worker (0: none) */
+	uint32_t recycle_after; /* messages per worker process */
+};
+
+struct mail_addr {
+	char *name; /* display name, decoded to UTF-8, or NULL */
+	char *addr; /* addr-spec, local part as written, domain lower-cased */
+};
+
+struct mail_attachment {
+	char *filename;     /* decoded (RFC 2047 / 2231) or NULL */
+	char *content_type; /* lower-case "type/subtype" */
+	uint64_t size;      /* decoded size in bytes */
+};
+
+struct mail_addr_list {
+	struct mail_addr *v;
+	size_t n;
+};
+
+struct mail_doc {
+	uint32_t flags;       /* enum mail_flag bits */
+	char *message_id;     /* without angle brackets; NULL if absent */
+	int64_t date;         /* seconds since the epoch, UTC; 0 if absent or bad */
+	char *date_raw;       /* the Date header as written (unfolded), or NULL */
+	char *subject;        /* decoded to UTF-8, or NULL */
+	struct mail_addr_list from, to, cc, bcc, reply_to;
+	struct mail_attachment *att;
+	size_t n_att;
+	uint32_t n_parts;     /* MIME parts seen */
+	uint32_t depth;       /* deepest nesting seen */
+	char *error;          /* why a flag like NOT_MIME/LIMITS/PARSE_FAILED is set */
+};
+
+void mail_doc_init(struct mail_doc *doc);
+void mail_doc_release(struct mail_doc *doc);
+
+/* Is this input a message at all? 0 if it may be archived (possibly with
+ * flags), -1 with a clear reason (ERR_INVALID) for input that is not mail:
+ * empty, binary junk, no header section. Cheap; runs in the parent. */
+int mail_sniff(const unsigned char *p, size_t n, struct error *err);
+
+/* Parses in the current process (the worker's core; also the fuzz entry).
+ * Never fails on malformed mail: it records flags instead. -1 only on
+ * internal errors. */
+int mail_parse(const unsigned char *p, size_t n, const struct mail_limits *lim,
+	       struct mail_doc *doc, struct error *err);
+
+/* JSON codec of the worker protocol. from_json validates every field
+ * (types, lengths, UTF-8) and fails with ERR_INVALID on anything odd. */
+int mail_doc_to_json(const struct mail_doc *doc, struct buf *out, struct error *err);
+int mail_doc_from_json(const char *json, size_t n, struct mail_doc *doc, struct error *err);
+
+/* Parent-side handle of a parse worker process. */
+struct mail_worker;
+
+/* Starts a worker by exec'ing `exe parse-worker` with the limits. */
+int mail_worker_start(struct mail_worker **w_r, const char *exe, const struct mail_limits *lim,
+		      struct error *err);
+/* Parses one message in the worker. If the worker crashes, times out or
+ * answers garbage, it is killed and replaced, and this returns 0 with
+ * MAIL_F_PARSE_FAILED set and doc->error saying what happened: the message
+ * is still archived. -1 only when no worker can be started at all. */
+int mail_worker_parse(struct mail_worker *w, const unsigned char *p, size_t n,
+		      struct mail_doc *doc, struct error *err);
+void mail_worker_stop(struct mail_worker *w);
+
+/* The worker process's main loop: requests on in_fd, answers on out_fd.
+ * Applies rlimits and the seccomp filter first. Returns the exit status. */
+int mail_worker_main(int in_fd, int out_fd, const struct mail_limits *lim);
+
+/* Normalises an address for indexing: trims, lower-cases the domain (and
+ * the local part, which is what users expect to search); NULL if it is not
+ * an address. Caller frees. */
+char *mail_addr_normalize(const char *addr);
+
+#endif
