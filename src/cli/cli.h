@@ -35,6 +35,10 @@ extern const struct cli_command cli_commands[];
 /* Resolves the archive directory: -d, else $CUSTOS_ARCHIVE, else archive.dir
  * of the configuration file. Returns NULL with err set when none is given. */
 const char *cli_archive_dir(struct cli *cli, struct error *err);
+struct archive;
+/* Resolves the archive directory and opens it; prints the error and
+ * returns -1 on failure. */
+int cli_open_archive(struct cli *cli, const char *cmd, int writable, struct archive **a_r);
 /* Prints "custos NAME: message" to stderr; returns exit status 1. */
 int cli_fail(const char *cmd, const struct error *err);
 /* Prints the usage of a command to out. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive/archive.h"
 #include "cli/cli.h"
 #include "core/log.h"
 
@@ -96,6 +97,17 @@ const char *cli_archive_dir(struct cli *cli, struct error *err)
 		  "no archive given: use -d DIR, set CUSTOS_ARCHIVE, or set archive.dir in "
 		  "the configuration file");
 	return NULL;
+}
+
+int cli_open_archive(struct cli *cli, const char *cmd, int writable, struct archive **a_r)
+{
+	struct error err = ERROR_INIT;
+	const char *dir = cli_archive_dir(cli, &err);
+	if (dir == NULL || archive_open(a_r, dir, &cli->cfg, writable, &err) < 0) {
+		cli_fail(cmd, &err);
+		return -1;
+	}
+	return 0;
 }
 
 int cli_fail(const char *cmd, const struct error *err)

@@ -1,0 +1,49 @@
+/*
+ * meta.h - the message metadata index: one row per archived message (per
+ * distinct blob), its addresses, attachments and labels, in SQLite.
+ *
+ * The index is derived data: the blobs and the ledger are the truth. The
+ * canonical metadata JSON of a message (idx_meta_json) is what the ledger
+ * entry of the message commits to, so `verify` can recompute it from these
+ * rows and detect any edit of the index.
+ */
+#ifndef CUSTOS_INDEX_META_H
+#define CUSTOS_INDEX_META_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "mail/mail.h"
+
+enum idx_role {
+	IDX_FROM = 1,
+	IDX_TO = 2,
+	IDX_CC = 3,
+	IDX_BCC = 4,
+	IDX_REPLY_TO = 5,
+};
+
+int idx_schema(sqlite3 *db, struct error *err);
+
+struct idx_new_message {
+	int64_t blob_id;
+	const unsigned char *hash; /* CRYPTO_HASH_LEN bytes */
+	const char *hash_alg;      /* "sha256" */
+	uint64_t size;
+	const struct mail_doc *doc;
+	int64_t archived_us;
+	const char *source; /* "import", "smtp", ... */
+	const char *origin; /* file path or peer, for the operator */
+};
+
+int idx_insert_message(sqlite3 *db, const struct idx_new_message *m, int64_t *msg_id_r,
+		       struct error *err);
+int idx_set_ledger_seq(sqlite3 *db, int64_t msg_id, int64_t seq, struct error *err);
+/* 1 found, 0 not. */
+int idx_message_by_blob(sqlite3 *db, int64_t blob_id, int64_t *msg_id_r, struct error *err);
+int idx_add_label(sqlite3 *db, int64_t msg_id, const char *label, struct error *err);
+/* Canonical metadata JSON of a message, built from its rows (caller frees). */
+int idx_meta_json(sqlite3 *db, int64_t msg_id, char **json_r, struct error *err);
+
+#endif
