@@ -11,16 +11,19 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
 ok()   { echo "ok: $*"; }
 
-# need_corpus NAME: unpacks ../shared/corpora/NAME.tar.zst into $T/corpora
-# (once per test) and prints the directory; skips when corpora are absent.
+# need_corpus NAME: unpacks ../shared/corpora/NAME.tar.zst into
+# $T/corpora/NAME (once per test) and prints the single top-level folder it
+# holds; skips the test when the corpora are absent.
 need_corpus() {
   local name=$1 arc="$CORPORA/$1.tar.zst"
   [ -f "$arc" ] || skip "corpus $name not found at $arc (../shared/corpora is absent)"
-  mkdir -p "$T/corpora"
   if [ ! -d "$T/corpora/$name" ]; then
-    zstd -dc --long=27 "$arc" | tar -xf - -C "$T/corpora"
+    mkdir -p "$T/corpora/$name"
+    zstd -dc --long=27 "$arc" | tar -xf - -C "$T/corpora/$name"
   fi
-  echo "$T/corpora/$name"
+  local top
+  top=$(find "$T/corpora/$name" -mindepth 1 -maxdepth 1 -type d | head -1)
+  echo "${top:-$T/corpora/$name}"
 }
 
 # json_get FILE EXPR: reads a value out of a JSON document with python3.

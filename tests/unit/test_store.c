@@ -1,0 +1,338 @@
+/*
+ * test_store.c - the blob store: round trips, dedup, segment sealing,
+ * recovery of an uncommitted tail, and detection of every kind of damage.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+struct fixture {
+	char dir[64];
+	sqlite3 *db;
+	struct store *s;
+	unsigned char key[CRYPTO_KEY_LEN];
+	struct store_opts opts;
+};
+
+static void open_store(struct fixture *f)
+{
+	struct error err = ERROR_INIT;
+	if (store_open(&f->s, f->dir, f->db, f->key, &f->opts, 1, &err) < 0)
+		fail_msg("store_open: %s", err.msg);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	strcpy(f->dir, "/tmp/custos-store-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(cry_init(NULL), 0);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/t.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &f->db), SQLITE_OK);
+	assert_int_equal(store_schema(f->db, NULL), 0);
+	cry_random(f->key, sizeof(f->key));
+	f->opts = (struct store_opts){64 * 1024, 3, AEAD_XCHACHA20POLY1305, HASH_SHA256};
+	open_store(f);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	store_close(f->s);
+	sqlite3_close(f->db);
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "chmod -R u+w %s; rm -rf %s", f->dir, f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* Text-like and noisy stretches (noise only for seeds >= 100, which do
+ * not compress, so segments fill predictably). */
+static unsigned char *make_data(size_t n, unsigned seed)
+{
+	unsigned char *p = malloc(n ? n : 1);
+	uint32_t x = seed * 2654435761u + 1;
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		/* half text-like, half noise: exercises compression both ways */
+		p[i] = seed >= 100 || (i / 4096) % 2 ? (unsigned char)(x >> 16)
+						      : (unsigned char)("abcde \n"[x % 7]);
+	}
+	return p;
+}
+
+static int64_t put(struct fixture *f, const unsigned char *p, size_t n, int *is_new)
+{
+	unsigned char h[CRYPTO_HASH_LEN];
+	int64_t id = 0;
+	struct error err = ERROR_INIT;
+	assert_int_equal(cry_hash(HASH_SHA256, p, n, h, NULL), 0);
+	if (store_put(f->s, p, n, h, &id, is_new, NULL, &err) < 0)
+		fail_msg("store_put: %s", err.msg);
+	return id;
+}
+
+static void commit(struct fixture *f)
+{
+	struct error err = ERROR_INIT;
+	if (store_flush(f->s, &err) < 0)
+		fail_msg("flush: %s", err.msg);
+	assert_int_equal(sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+}
+
+static void begin(struct fixture *f)
+{
+	assert_int_equal(sqlite3_exec(f->db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+}
+
+struct faults {
+	int n;
+	int64_t last_offset;
+	char last[512];
+};
+
+static int on_fault(void *ctx, const struct store_fault *fl)
+{
+	struct faults *fs = ctx;
+	fs->n++;
+	fs->last_offset = fl->offset;
+	snprintf(fs->last, sizeof(fs->last), "%s", fl->what);
+	return 0;
+}
+
+static struct faults verify(struct fixture *f)
+{
+	struct faults fs = {0, -1, ""};
+	struct error err = ERROR_INIT;
+	uint64_t blobs = 0;
+	if (store_verify(f->s, 0, on_fault, NULL, &fs, &blobs, &err) < 0)
+		fail_msg("verify: %s", err.msg);
+	return fs;
+}
+
+static void fill(struct fixture *f, int n);
+
+static void test_round_trip_dedup(void **state)
+{
+	struct fixture *f = *state;
+	static const size_t sizes[] = {0, 1, 100, 4096, 100000, 300000};
+	int64_t ids[6];
+	begin(f);
+	fill(f, 0);
+	for (size_t i = 0; i < 6; i++) {
+		unsigned char *p = make_data(sizes[i], (unsigned)i);
+		int is_new = 0;
+		ids[i] = put(f, p, sizes[i], &is_new);
+		assert_true(is_new);
+		int64_t again = put(f, p, sizes[i], &is_new);
+		assert_false(is_new);
+		assert_int_equal(again, ids[i]);
+		free(p);
+	}
+	commit(f);
+	for (size_t i = 0; i < 6; i++) {
+		unsigned char *p = make_data(sizes[i], (unsigned)i);
+		struct buf b;
+		struct error err = ERROR_INIT;
+		buf_init(&b, STORE_MAX_BLOB);
+		if (store_get(f->s, ids[i], &b, &err) < 0)
+			fail_msg("get: %s", err.msg);
+		assert_int_equal(b.len, sizes[i]);
+		if (sizes[i])
+			assert_memory_equal(b.data, p, sizes[i]);
+		buf_release(&b);
+		free(p);
+	}
+	/* several segments were sealed (64 KiB segments) and all verify */
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(f->db, "SELECT COUNT(*) FROM segments WHERE state='sealed'", -1, &st,
+			   NULL);
+	sqlite3_step(st);
+	assert_true(sqlite3_column_int(st, 0) >= 1);
+	sqlite3_finalize(st);
+	assert_int_equal(verify(f).n, 0);
+}
+
+static void test_uncommitted_tail_recovered(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char *a = make_data(5000, 1), *b = make_data(7000, 2);
+	int is_new;
+	begin(f);
+	int64_t ida = put(f, a, 5000, &is_new);
+	commit(f);
+	/* A crash after append, before COMMIT: */
+	begin(f);
+	put(f, b, 7000, &is_new);
+	assert_int_equal(sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	store_close(f->s);
+	/* the segment file is longer than committed... */
+	open_store(f); /* ...and a writable open truncates it */
+	assert_int_equal(verify(f).n, 0);
+	begin(f);
+	int64_t idb = put(f, b, 7000, &is_new);
+	assert_true(is_new);
+	commit(f);
+	struct buf out;
+	struct error err = ERROR_INIT;
+	buf_init(&out, STORE_MAX_BLOB);
+	assert_int_equal(store_get(f->s, ida, &out, &err), 0);
+	assert_memory_equal(out.data, a, 5000);
+	assert_int_equal(store_get(f->s, idb, &out, &err), 0);
+	assert_memory_equal(out.data, b, 7000);
+	buf_release(&out);
+	assert_int_equal(verify(f).n, 0);
+	free(a);
+	free(b);
+}
+
+static char *seg_path(struct fixture *f, int id)
+{
+	static char p[160];
+	snprintf(p, sizeof(p), "%s/segments/%012d.seg", f->dir, id);
+	return p;
+}
+
+static void fill(struct fixture *f, int n)
+{
+	if (n == 0)
+		return;
+	begin(f);
+	for (int i = 0; i < n; i++) {
+		unsigned char *p = make_data(3000 + (size_t)i * 10, (unsigned)i + 100);
+		int is_new;
+		put(f, p, 3000 + (size_t)i * 10, &is_new);
+		free(p);
+	}
+	commit(f);
+}
+
+static void flip_byte(const char *path, off_t off)
+{
+	chmod(path, 0600);
+	int fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	unsigned char c;
+	assert_int_equal(pread(fd, &c, 1, off), 1);
+	c ^= 0x40;
+	assert_int_equal(pwrite(fd, &c, 1, off), 1);
+	close(fd);
+}
+
+static void test_bit_flip_located(void **state)
+{
+	struct fixture *f = *state;
+	fill(f, 10);
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(f->db, "SELECT segment, offset, stored FROM blobs WHERE id=5", -1, &st,
+			   NULL);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int seg = sqlite3_column_int(st, 0);
+	int64_t off = sqlite3_column_int64(st, 1), len = sqlite3_column_int64(st, 2);
+	sqlite3_finalize(st);
+	flip_byte(seg_path(f, seg), (off_t)(off + len - 20));
+	struct faults fs = verify(f);
+	assert_true(fs.n >= 1);
+	assert_int_equal(fs.last_offset, off);
+	assert_non_null(strstr(fs.last, "authentication failed"));
+}
+
+static void test_damage_kinds(void **state)
+{
+	struct fixture *f = *state;
+	fill(f, 12);
+	assert_int_equal(verify(f).n, 0);
+	static const char *const edits[] = {
+		/* swap two blobs' locations */
+		"CREATE TEMP TABLE s AS SELECT id, offset FROM blobs WHERE id IN (2,3);"
+		"UPDATE blobs SET offset=-offset-1 WHERE id IN (2,3);"
+		"UPDATE blobs SET offset=(SELECT offset FROM s WHERE id=3) WHERE id=2;"
+		"UPDATE blobs SET offset=(SELECT offset FROM s WHERE id=2) WHERE id=3;"
+		"DROP TABLE s",
+		/* a wrapped key of another blob */
+		"UPDATE blobs SET wrapped_key=(SELECT wrapped_key FROM blobs WHERE id=1) WHERE id=4",
+		/* index forgets a blob */
+		"DELETE FROM blobs WHERE id=6",
+		/* committed length shrunk/grown */
+		"UPDATE segments SET length=length+100 WHERE state='active'",
+		"UPDATE segments SET records=records+1 WHERE id=1",
+		/* a row pointing into nowhere */
+		"UPDATE blobs SET segment=999 WHERE id=7",
+	};
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		assert_int_equal(sqlite3_exec(f->db, "SAVEPOINT t", NULL, NULL, NULL), SQLITE_OK);
+		char *msg = NULL;
+		if (sqlite3_exec(f->db, edits[i], NULL, NULL, &msg) != SQLITE_OK)
+			fail_msg("%s: %s", edits[i], msg);
+		if (verify(f).n == 0)
+			fail_msg("damage not detected: %s", edits[i]);
+		assert_int_equal(sqlite3_exec(f->db, "ROLLBACK TO t; RELEASE t", NULL, NULL, NULL),
+				 SQLITE_OK);
+		assert_int_equal(verify(f).n, 0);
+	}
+}
+
+static void test_truncation_and_sealed_digest(void **state)
+{
+	struct fixture *f = *state;
+	fill(f, 40); /* > 64 KiB: segment 1 is sealed */
+	assert_int_equal(verify(f).n, 0);
+	/* a byte in the sealed segment's header area changes its digest */
+	flip_byte(seg_path(f, 1), 30);
+	assert_true(verify(f).n >= 1);
+	flip_byte(seg_path(f, 1), 30);
+	assert_int_equal(verify(f).n, 0);
+	/* truncate the active segment */
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(f->db, "SELECT id, length FROM segments WHERE state='active'", -1, &st,
+			   NULL);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int id = sqlite3_column_int(st, 0);
+	int64_t len = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	assert_int_equal(truncate(seg_path(f, id), (off_t)(len - 10)), 0);
+	struct faults fs = verify(f);
+	assert_true(fs.n >= 1);
+}
+
+static void test_wrong_master_key(void **state)
+{
+	struct fixture *f = *state;
+	fill(f, 2);
+	store_close(f->s);
+	f->key[0] ^= 1;
+	open_store(f);
+	struct buf b;
+	struct error err = ERROR_INIT;
+	buf_init(&b, STORE_MAX_BLOB);
+	assert_int_equal(store_get(f->s, 1, &b, &err), -1);
+	assert_int_equal(err.code, ERR_CRYPTO);
+	buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip_dedup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_uncommitted_tail_recovered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bit_flip_located, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damage_kinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncation_and_sealed_digest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_master_key, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
