@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/progress.h"
+#include "core/utf8.h"
 #include "intake/source.h"
 #include "mail/mail.h"
 
@@ -39,9 +40,13 @@ struct import_run {
 static void note_failure(struct import_run *r, const char *origin, const char *why)
 {
 	r->failed++;
-	if (json_array_size(r->failures) < MAX_LISTED_FAILURES)
-		json_array_append_new(r->failures,
-				      json_pack("{s:s, s:s}", "origin", origin, "reason", why));
+	if (json_array_size(r->failures) < MAX_LISTED_FAILURES) {
+		/* File names and reasons quoting input need not be UTF-8. */
+		char *o = utf8_sanitize(origin, strlen(origin)), *w = utf8_sanitize(why, strlen(why));
+		json_array_append_new(r->failures, json_pack("{s:s, s:s}", "origin", o, "reason", w));
+		free(o);
+		free(w);
+	}
 	if (!r->json) {
 		char safe[600];
 		progress_finish(&r->bar);

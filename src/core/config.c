@@ -32,7 +32,8 @@ const struct config_option config_options[] = {
 	 "zstd compression level for message blobs."},
 	{"store.cipher", CFG_ENUM, "xchacha20poly1305", 0, 0,
 	 "xchacha20poly1305|aes256gcm", OPT(store_cipher),
-	 "AEAD for new blobs (recorded per blob, so it can change at any time)."},
+	 "AEAD for new blobs (recorded per blob, so it can change at any time); an archive "
+	 "of the sm suite ignores it (always SM4-CTR + HMAC-SM3)."},
 
 	{"ledger.checkpoint_entries", CFG_INT, "1000", 1, 100000000, NULL,
 	 OPT(ledger_checkpoint_entries),
@@ -42,6 +43,11 @@ const struct config_option config_options[] = {
 	 "Sign a checkpoint at least this often while entries are added."},
 	{"ledger.tsa_url", CFG_STRING, "", 0, 2048, NULL, OPT(ledger_tsa_url),
 	 "RFC 3161 time-stamping authority for checkpoints (empty: none)."},
+	{"ledger.tsa_ca_file", CFG_STRING, "", 0, 4096, NULL, OPT(ledger_tsa_ca_file),
+	 "CA certificates (PEM) that TSA tokens must chain to; verify checks them (empty: "
+	 "token signatures unchecked)."},
+	{"ledger.tsa_timeout", CFG_DURATION, "10s", 1, 300, NULL, OPT(ledger_tsa_timeout),
+	 "Longest wait for the TSA; a failure never blocks archiving (retried next checkpoint)."},
 
 	{"parse.max_message_size", CFG_SIZE, "256M", 1 * KIB, 4 * GIB, NULL,
 	 OPT(parse_max_message_size),

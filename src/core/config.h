@@ -31,6 +31,8 @@ struct config {
 	int64_t ledger_checkpoint_entries;
 	int64_t ledger_checkpoint_seconds;
 	char *ledger_tsa_url;
+	char *ledger_tsa_ca_file;
+	int64_t ledger_tsa_timeout;
 	/* [parse] */
 	int64_t parse_max_message_size;
 	int64_t parse_max_depth;

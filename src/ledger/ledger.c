@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,13 +25,17 @@
 #include "core/buf.h"
 #include "core/fsutil.h"
 #include "core/hex.h"
+#include "core/log.h"
 #include "core/xalloc.h"
+#include "ledger/tsa.h"
 
 #define CP_FORMAT "custos-checkpoint/v1"
 #define PROOF_FORMAT "custos-proof/v1"
 
 struct pending_cp {
 	char *line; /* checkpoints.log line, with '\n' */
+	int64_t size;
+	char *text; /* the signed text (for the time-stamp request) */
 };
 
 struct ledger {
@@ -47,6 +52,11 @@ struct ledger {
 	int64_t cp_time;
 	struct pending_cp *pending;
 	size_t n_pending;
+	/* RFC 3161 (ledger_set_tsa) */
+	char *tsa_url;
+	char *tsa_ca;
+	int64_t tsa_timeout;
+	struct ledger_tsa_counts tsa_counts;
 };
 
 const char *ledger_kind_name(int kind)
@@ -100,13 +110,20 @@ int ledger_schema(sqlite3 *db, struct error *err)
 
 /* ---- keys ---- */
 
+/* "SHA256:<hex>" of the raw public key; "SM3:<hex>" for SM2 keys, so that
+ * an SM archive needs no algorithm outside its suite. */
 static void fingerprint(struct ledger_keys *k)
 {
 	unsigned char h[CRYPTO_HASH_LEN];
 	char hex[2 * CRYPTO_HASH_LEN + 1];
-	cry_hash(HASH_SHA256, k->pk, 32, h, NULL);
+	int sm = k->sig_alg == SIG_SM2;
+	if (cry_hash(sm ? HASH_SM3 : HASH_SHA256, k->pk, cry_sig_pk_len(k->sig_alg), h, NULL) <
+	    0) {
+		snprintf(k->fingerprint, sizeof(k->fingerprint), "unknown");
+		return;
+	}
 	hex_encode(hex, h, sizeof(h));
-	snprintf(k->fingerprint, sizeof(k->fingerprint), "SHA256:%s", hex);
+	snprintf(k->fingerprint, sizeof(k->fingerprint), "%s:%s", sm ? "SM3" : "SHA256", hex);
 }
 
 int ledger_keys_generate(struct ledger_keys *k, int sig_alg, struct error *err)
@@ -123,10 +140,11 @@ int ledger_keys_generate(struct ledger_keys *k, int sig_alg, struct error *err)
 int ledger_keys_save(const struct ledger_keys *k, const char *sk_path, const char *pk_path,
 		     struct error *err)
 {
-	char *pk64 = cry_b64_encode(k->pk, 32);
-	char *sk64 = cry_b64_encode(k->sk, 64);
-	char *pub = xasprintf("custos-ledger-key ed25519 %s\n", pk64);
-	char *sec = xasprintf("custos-ledger-secret ed25519 %s\n", sk64);
+	const char *alg = cry_sig_name(k->sig_alg);
+	char *pk64 = cry_b64_encode(k->pk, cry_sig_pk_len(k->sig_alg));
+	char *sk64 = cry_b64_encode(k->sk, cry_sig_sk_len(k->sig_alg));
+	char *pub = xasprintf("custos-ledger-key %s %s\n", alg, pk64);
+	char *sec = xasprintf("custos-ledger-secret %s %s\n", alg, sk64);
 	int rc = fs_write_file_atomic(sk_path, sec, strlen(sec), 0600, 1, err);
 	if (rc == 0)
 		rc = fs_write_file_atomic(pk_path, pub, strlen(pub), 0644, 1, err);
@@ -139,8 +157,10 @@ int ledger_keys_save(const struct ledger_keys *k, const char *sk_path, const cha
 	return rc;
 }
 
-static int load_key_file(const char *path, const char *magic, unsigned char *out, size_t len,
-			 struct error *err)
+/* Reads "MAGIC ALG BASE64\n": *alg_r is the algorithm named, out receives
+ * the key of the length that algorithm (public or secret) requires. */
+static int load_key_file(const char *path, const char *magic, int secret, int *alg_r,
+			 unsigned char *out, size_t cap, struct error *err)
 {
 	struct buf b;
 	buf_init(&b, 4096);
@@ -148,7 +168,7 @@ static int load_key_file(const char *path, const char *magic, unsigned char *out
 	if (fs_read_file(path, &b, err) < 0)
 		goto fail;
 	char *text = (char *)b.data;
-	if (text == NULL) {
+	if (text == NULL || b.len == 0) {
 		error_set(err, ERR_INVALID, "%s is empty", path);
 		goto fail;
 	}
@@ -156,15 +176,25 @@ static int load_key_file(const char *path, const char *magic, unsigned char *out
 	if (nl != NULL)
 		*nl = '\0';
 	size_t ml = strlen(magic);
-	if (strncmp(text, magic, ml) != 0 || strncmp(text + ml, " ed25519 ", 9) != 0) {
+	char *alg_word = text + ml + 1, *sp = NULL;
+	if (strncmp(text, magic, ml) != 0 || text[ml] != ' ' ||
+	    (sp = strchr(alg_word, ' ')) == NULL) {
 		error_set(err, ERR_INVALID, "%s is not a custos ledger key (%s)", path, magic);
 		goto fail;
 	}
-	size_t got = 0;
-	if (cry_b64_decode(text + ml + 9, out, len, &got) < 0 || got != len) {
+	*sp = '\0';
+	int alg = cry_sig_by_name(alg_word);
+	if (alg < 0) {
+		error_set(err, ERR_INVALID, "%s: unknown signature algorithm '%.20s'", path,
+			  alg_word);
+		goto fail;
+	}
+	size_t len = secret ? cry_sig_sk_len(alg) : cry_sig_pk_len(alg), got = 0;
+	if (len > cap || cry_b64_decode(sp + 1, out, cap, &got) < 0 || got != len) {
 		error_set(err, ERR_INVALID, "%s: bad key encoding", path);
 		goto fail;
 	}
+	*alg_r = alg;
 	rc = 0;
 fail:
 	if (b.data != NULL)
@@ -176,8 +206,8 @@ fail:
 int ledger_keys_load_public(struct ledger_keys *k, const char *pk_path, struct error *err)
 {
 	memset(k, 0, sizeof(*k));
-	k->sig_alg = SIG_ED25519;
-	if (load_key_file(pk_path, "custos-ledger-key", k->pk, 32, err) < 0)
+	if (load_key_file(pk_path, "custos-ledger-key", 0, &k->sig_alg, k->pk, sizeof(k->pk),
+			  err) < 0)
 		return -1;
 	fingerprint(k);
 	return 0;
@@ -185,12 +215,20 @@ int ledger_keys_load_public(struct ledger_keys *k, const char *pk_path, struct e
 
 int ledger_keys_load_secret(struct ledger_keys *k, const char *sk_path, struct error *err)
 {
-	if (load_key_file(sk_path, "custos-ledger-secret", k->sk, 64, err) < 0)
+	int alg = 0;
+	if (load_key_file(sk_path, "custos-ledger-secret", 1, &alg, k->sk, sizeof(k->sk), err) <
+	    0)
 		return -1;
-	/* An Ed25519 secret key carries its public half: they must agree. */
-	if (memcmp(k->sk + 32, k->pk, 32) != 0)
+	if (alg != k->sig_alg) {
+		cry_wipe(k->sk, sizeof(k->sk));
+		return error_set(err, ERR_CRYPTO, "%s is an %s key but the public key is %s",
+				 sk_path, cry_sig_name(alg), cry_sig_name(k->sig_alg));
+	}
+	if (cry_sign_check_pair(alg, k->sk, k->pk, err) < 0) {
+		cry_wipe(k->sk, sizeof(k->sk));
 		return error_set(err, ERR_CRYPTO, "%s does not belong to the ledger public key",
 				 sk_path);
+	}
 	k->have_sk = 1;
 	return 0;
 }
@@ -349,8 +387,14 @@ int ledger_open(struct ledger **l_r, sqlite3 *db, const char *archive_dir,
 	l->keys = keys;
 	l->policy = *policy;
 	if (load_head(l, err) < 0) {
-		ledger_close(l);
-		return -1;
+		/* A damaged ledger can still be read and verified (verify names
+		 * the damage), but never extended: appends fail on size < 0. */
+		if (err->code != ERR_CORRUPT || (keys != NULL && keys->have_sk)) {
+			ledger_close(l);
+			return -1;
+		}
+		l->size = -1;
+		error_clear(err);
 	}
 	*l_r = l;
 	return 0;
@@ -358,8 +402,10 @@ int ledger_open(struct ledger **l_r, sqlite3 *db, const char *archive_dir,
 
 static void drop_pending(struct ledger *l)
 {
-	for (size_t i = 0; i < l->n_pending; i++)
+	for (size_t i = 0; i < l->n_pending; i++) {
 		free(l->pending[i].line);
+		free(l->pending[i].text);
+	}
 	free(l->pending);
 	l->pending = NULL;
 	l->n_pending = 0;
@@ -372,7 +418,23 @@ void ledger_close(struct ledger *l)
 	drop_pending(l);
 	free(l->log_path);
 	free(l->archive_id);
+	free(l->tsa_url);
+	free(l->tsa_ca);
 	free(l);
+}
+
+void ledger_set_tsa(struct ledger *l, const char *url, const char *ca_file, int64_t timeout_s)
+{
+	free(l->tsa_url);
+	free(l->tsa_ca);
+	l->tsa_url = url != NULL && *url ? xstrdup(url) : NULL;
+	l->tsa_ca = ca_file != NULL && *ca_file ? xstrdup(ca_file) : NULL;
+	l->tsa_timeout = timeout_s;
+}
+
+void ledger_tsa_counts(const struct ledger *l, struct ledger_tsa_counts *c)
+{
+	*c = l->tsa_counts;
 }
 
 void ledger_rollback(struct ledger *l)
@@ -468,7 +530,8 @@ int ledger_checkpoint(struct ledger *l, int force, struct error *err)
 	unsigned char *front = NULL;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
-	if (cry_sign(l->keys->sig_alg, l->keys->sk, text, strlen(text), sig, &sig_len, err) < 0)
+	if (cry_sign(l->keys->sig_alg, l->keys->sk, l->keys->pk, text, strlen(text), sig, &sig_len,
+		     err) < 0)
 		goto fail;
 	front = frontier_pack(&l->frontier, &fl);
 	if (sqlite3_prepare_v2(l->db,
@@ -502,7 +565,10 @@ int ledger_checkpoint(struct ledger *l, int force, struct error *err)
 		goto fail;
 	}
 	l->pending = xrealloc(l->pending, (l->n_pending + 1) * sizeof(*l->pending));
-	l->pending[l->n_pending++].line = xasprintf("%s\n", dump);
+	l->pending[l->n_pending].line = xasprintf("%s\n", dump);
+	l->pending[l->n_pending].size = l->size;
+	l->pending[l->n_pending].text = xstrdup(text);
+	l->n_pending++;
 	free(dump);
 	l->cp_size = l->size;
 	l->cp_time = now;
@@ -514,19 +580,79 @@ fail:
 	return rc;
 }
 
+/* Asks the TSA for a token over one committed checkpoint and stores it.
+ * Never fails the caller: a failure is logged and counted. */
+static void timestamp(struct ledger *l, const struct pending_cp *cp)
+{
+	struct error e = ERROR_INIT;
+	unsigned char *token = NULL;
+	size_t len = 0;
+	sqlite3_stmt *st = NULL;
+	if (tsa_request(l->tsa_url, l->tsa_timeout, l->tsa_ca, l->hash_alg, cp->text, &token,
+			&len, &e) == 0) {
+		if (sqlite3_prepare_v2(l->db,
+				       "UPDATE checkpoints SET tsa_token=? WHERE tree_size=?"
+				       " AND tsa_token IS NULL",
+				       -1, &st, NULL) != SQLITE_OK ||
+		    sqlite3_bind_blob(st, 1, token, (int)len, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 2, cp->size) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_DONE)
+			db_fail(l->db, &e, "store time-stamp token");
+	}
+	sqlite3_finalize(st);
+	free(token);
+	if (e.code != ERR_NONE) {
+		l->tsa_counts.failed++;
+		log_warn("checkpoint at size %" PRId64 " has no RFC 3161 time-stamp (%" PRIu64
+			 " failure(s) so far; the next checkpoint tries again): %s",
+			 cp->size, l->tsa_counts.failed, e.msg);
+		return;
+	}
+	l->tsa_counts.granted++;
+}
+
+/* A crash in the middle of an append can leave a last line without its
+ * newline: such a torn line never described a complete checkpoint (the
+ * database holds it), so it is cut before appending. */
+static int drop_torn_line(int fd, const char *path, struct error *err)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return error_errno(err, "stat %s", path);
+	off_t end = st.st_size, pos = end;
+	unsigned char c = '\n';
+	if (end == 0 || fs_pread_all(fd, &c, 1, end - 1, err) < 0 || c == '\n')
+		return end == 0 || c == '\n' ? 0 : -1;
+	while (pos > 0) {
+		if (fs_pread_all(fd, &c, 1, pos - 1, err) < 0)
+			return -1;
+		if (c == '\n')
+			break;
+		pos--;
+	}
+	if (ftruncate(fd, pos) < 0)
+		return error_errno(err, "truncate torn line of %s", path);
+	return 0;
+}
+
 int ledger_publish(struct ledger *l, struct error *err)
 {
 	if (l->n_pending == 0)
 		return 0;
-	int fd = open(l->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
+	int fd = open(l->log_path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		drop_pending(l);
 		return error_errno(err, "open %s", l->log_path);
-	int rc = 0;
+	}
+	int rc = drop_torn_line(fd, l->log_path, err);
 	for (size_t i = 0; i < l->n_pending && rc == 0; i++)
 		rc = fs_write_all(fd, l->pending[i].line, strlen(l->pending[i].line), err);
 	if (rc == 0)
 		rc = fs_fsync_fd(fd, l->log_path, err);
 	close(fd);
+	/* The newest checkpoint covers all before it: one token suffices. */
+	if (l->tsa_url != NULL)
+		timestamp(l, &l->pending[l->n_pending - 1]);
 	drop_pending(l);
 	return rc;
 }
@@ -594,14 +720,20 @@ struct cp_row {
 	size_t sig_len;
 	merkle_hash root, chain;
 	int64_t time;
+	unsigned char *tsa; /* DER time-stamp token, or NULL */
+	size_t tsa_len;
 };
 
 static void cp_row_release(struct cp_row *c)
 {
 	free(c->text);
 	free(c->key_id);
+	free(c->tsa);
 	c->text = c->key_id = NULL;
+	c->tsa = NULL;
 }
+
+#define CP_COLUMNS "tree_size, time, root, chain, text, sig_alg, key_id, signature, tsa_token"
 
 static int cp_row_read(sqlite3_stmt *st, struct cp_row *c)
 {
@@ -621,6 +753,14 @@ static int cp_row_read(sqlite3_stmt *st, struct cp_row *c)
 	memcpy(c->chain, sqlite3_column_blob(st, 3), CRYPTO_HASH_LEN);
 	memcpy(c->sig, sqlite3_column_blob(st, 7), (size_t)sl);
 	c->sig_len = (size_t)sl;
+	int tl = sqlite3_column_bytes(st, 8);
+	if (tl > TSA_MAX_TOKEN)
+		return -1;
+	if (tl > 0) {
+		c->tsa = xmalloc((size_t)tl);
+		memcpy(c->tsa, sqlite3_column_blob(st, 8), (size_t)tl);
+		c->tsa_len = (size_t)tl;
+	}
 	return 0;
 }
 
@@ -628,8 +768,7 @@ static int latest_checkpoint(struct ledger *l, struct cp_row *c, struct error *e
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(l->db,
-			       "SELECT tree_size, time, root, chain, text, sig_alg, key_id, signature"
-			       " FROM checkpoints ORDER BY tree_size DESC LIMIT 1",
+			       "SELECT " CP_COLUMNS " FROM checkpoints ORDER BY tree_size DESC LIMIT 1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return db_fail(l->db, err, "query checkpoints");
 	int rc = sqlite3_step(st);
@@ -728,10 +867,16 @@ int ledger_proof(struct ledger *l, int64_t seq, const struct merkle_tree *tree,
 		"time_us", (json_int_t)sqlite3_column_int64(st, 0), "kind", kind, "kind_name",
 		ledger_kind_name(kind), "subject", subject, "meta_hash", mh, "prev", prev,
 		"leaf_index", (json_int_t)(seq - 1), "tree_size", (json_int_t)c.size, "path", pa,
-		"checkpoint", "text", c.text, "sig_alg", "ed25519", "signature", sig64, "key",
-		c.key_id);
+		"checkpoint", "text", c.text, "sig_alg", cry_sig_name(c.sig_alg), "signature",
+		sig64, "key", c.key_id);
 	if (proof != NULL && meta != NULL)
 		json_object_set_new(json_object_get(proof, "entry"), "meta", json_string(meta));
+	if (proof != NULL && c.tsa != NULL) {
+		char *t64 = cry_b64_encode(c.tsa, c.tsa_len);
+		json_object_set_new(json_object_get(proof, "checkpoint"), "tsa_token",
+				    json_string(t64));
+		free(t64);
+	}
 	free(subject);
 	free(mh);
 	free(prev);
@@ -776,16 +921,58 @@ static const char *cp_field(const char *text, const char *key, char *out, size_t
 	return NULL;
 }
 
+/* Checks the proof's optional time-stamp token; fills a note for `what`. */
+static int verify_proof_tsa(json_t *cp, int alg, const char *text, const char *tsa_ca,
+			    char *note, size_t cap, struct error *err)
+{
+	const char *t64 = json_string_value(json_object_get(cp, "tsa_token"));
+	note[0] = '\0';
+	if (t64 == NULL) {
+		if (tsa_ca != NULL)
+			return error_set(err, ERR_CRYPTO,
+					 "the proof carries no RFC 3161 time-stamp token");
+		return 0;
+	}
+	size_t n = strlen(t64);
+	if (n > (size_t)TSA_MAX_TOKEN / 3 * 4 + 4)
+		return error_set(err, ERR_LIMIT, "time-stamp token is too large");
+	unsigned char *tok = xmalloc(n / 4 * 3 + 3);
+	size_t len = 0;
+	int64_t t = 0;
+	int rc = -1;
+	if (cry_b64_decode(t64, tok, n / 4 * 3 + 3, &len) < 0) {
+		error_set(err, ERR_INVALID, "time-stamp token is not base64");
+		goto fail;
+	}
+	if (tsa_verify(tok, len, alg, text, tsa_ca, &t, err) < 0) {
+		error_prefix(err, "RFC 3161");
+		goto fail;
+	}
+	char when[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (gmtime_r(&tt, &tm) == NULL || strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(when, sizeof(when), "%lld", (long long)t);
+	if (tsa_ca != NULL)
+		snprintf(note, cap, "; time-stamped %s by a TSA trusted by %s", when, tsa_ca);
+	else
+		snprintf(note, cap, "; carries a time-stamp of %s (TSA signature not checked: "
+				    "no --tsa-ca)", when);
+	rc = 0;
+fail:
+	free(tok);
+	return rc;
+}
+
 int ledger_verify_proof(json_t *proof, const struct ledger_keys *pub, const unsigned char *msg,
-			size_t msg_len, char *what, size_t what_cap, struct error *err)
+			size_t msg_len, const char *tsa_ca, char *what, size_t what_cap,
+			struct error *err)
 {
 	const char *fmt = json_string_value(json_object_get(proof, "format"));
 	if (fmt == NULL || strcmp(fmt, PROOF_FORMAT) != 0)
 		return error_set(err, ERR_INVALID, "not a %s document", PROOF_FORMAT);
 	const char *alg_name = json_string_value(json_object_get(proof, "hash_alg"));
-	int alg = alg_name && !strcmp(alg_name, "sha256") ? HASH_SHA256
-		  : alg_name && !strcmp(alg_name, "sm3")  ? HASH_SM3
-							  : -1;
+	int alg = cry_hash_by_name(alg_name);
 	if (alg < 0)
 		return error_set(err, ERR_INVALID, "unknown hash algorithm");
 	json_t *e = json_object_get(proof, "entry");
@@ -809,13 +996,23 @@ int ledger_verify_proof(json_t *proof, const struct ledger_keys *pub, const unsi
 	/* 1. The checkpoint is signed by the key we trust. */
 	const char *text = json_string_value(json_object_get(cp, "text"));
 	const char *sig64 = json_string_value(json_object_get(cp, "signature"));
+	const char *sig_name = json_string_value(json_object_get(cp, "sig_alg"));
 	unsigned char sig[CRYPTO_SIG_MAX];
 	size_t sig_len = 0;
 	if (text == NULL || sig64 == NULL ||
 	    cry_b64_decode(sig64, sig, sizeof(sig), &sig_len) < 0)
 		return error_set(err, ERR_INVALID, "checkpoint text or signature is malformed");
+	/* The key file decides the algorithm; the proof must agree with it
+	 * rather than choose it. */
+	if (cry_sig_by_name(sig_name) != pub->sig_alg)
+		return error_set(err, ERR_CRYPTO,
+				 "checkpoint is signed with %s but the public key is %s",
+				 sig_name ? sig_name : "(no sig_alg)", cry_sig_name(pub->sig_alg));
 	if (cry_verify(pub->sig_alg, pub->pk, text, strlen(text), sig, sig_len, err) < 0)
 		return error_prefix(err, "checkpoint signature (key %s)", pub->fingerprint);
+	char tsa_note[256];
+	if (verify_proof_tsa(cp, alg, text, tsa_ca, tsa_note, sizeof(tsa_note), err) < 0)
+		return -1;
 
 	/* 2. The signed text is about this archive and this tree. */
 	char v[160];
@@ -866,9 +1063,9 @@ int ledger_verify_proof(json_t *proof, const struct ledger_keys *pub, const unsi
 		return -1;
 	snprintf(what, what_cap,
 		 "entry %lld (%s) is in the ledger of archive %s at tree size %lld, "
-		 "signed by %s%s",
+		 "signed by %s%s%s",
 		 (long long)seq, ledger_kind_name((int)kind), archive, (long long)size,
-		 pub->fingerprint, msg ? "; the message bytes match" : "");
+		 pub->fingerprint, msg ? "; the message bytes match" : "", tsa_note);
 	return 0;
 }
 
@@ -889,7 +1086,7 @@ static int lfault(ledger_fault_cb cb, void *ctx, int64_t seq, const char *fmt, .
 
 static int verify_checkpoint_row(struct ledger *l, const struct cp_row *c,
 				 const struct merkle_stream *m, const merkle_hash chain,
-				 ledger_fault_cb cb, void *ctx)
+				 struct ledger_stats *stats, ledger_fault_cb cb, void *ctx)
 {
 	struct error e = ERROR_INIT;
 	merkle_hash root;
@@ -916,12 +1113,31 @@ static int verify_checkpoint_row(struct ledger *l, const struct cp_row *c,
 			       "checkpoint at size %" PRId64 ": signed text disagrees with its row",
 			       c->size) < 0)
 		return -1;
-	if (cry_verify(c->sig_alg, l->keys->pk, c->text, strlen(c->text), c->sig, c->sig_len,
-		       &e) < 0 &&
-	    lfault(cb, ctx, c->size,
-		   "checkpoint at size %" PRId64 ": signature does not verify with %s", c->size,
-		   l->keys->fingerprint) < 0)
-		return -1;
+	if (c->sig_alg != l->keys->sig_alg) {
+		if (lfault(cb, ctx, c->size,
+			   "checkpoint at size %" PRId64 ": signed with %s, but the ledger key is %s",
+			   c->size, cry_sig_name(c->sig_alg), cry_sig_name(l->keys->sig_alg)) < 0)
+			return -1;
+	} else if (cry_verify(c->sig_alg, l->keys->pk, c->text, strlen(c->text), c->sig,
+			      c->sig_len, &e) < 0) {
+		if (lfault(cb, ctx, c->size,
+			   "checkpoint at size %" PRId64 ": signature does not verify with %s",
+			   c->size, l->keys->fingerprint) < 0)
+			return -1;
+	}
+	if (c->tsa != NULL) {
+		struct error te = ERROR_INIT;
+		stats->tsa_tokens++;
+		if (tsa_verify(c->tsa, c->tsa_len, l->hash_alg, c->text, l->tsa_ca, NULL, &te) <
+		    0) {
+			if (lfault(cb, ctx, c->size,
+				   "checkpoint at size %" PRId64 ": RFC 3161 %s", c->size,
+				   te.msg) < 0)
+				return -1;
+		} else if (l->tsa_ca != NULL) {
+			stats->tsa_signed++;
+		}
+	}
 	(void)bad;
 	return 0;
 }
@@ -949,6 +1165,14 @@ static int verify_log(struct ledger *l, ledger_fault_cb cb, void *ctx, struct er
 		buf_release(&b);
 		return db_fail(l->db, err, "query checkpoints");
 	}
+	if (b.data == NULL && buf_append(&b, "", 0, err) < 0) {
+		sqlite3_finalize(st);
+		buf_release(&b);
+		return -1;
+	}
+	/* a torn last line (crash during an append) is not a checkpoint */
+	while (b.len > 0 && b.data[b.len - 1] != '\n')
+		b.data[--b.len] = '\0';
 	for (char *line = strtok_r((char *)b.data, "\n", &save); line != NULL && rc == 0;
 	     line = strtok_r(NULL, "\n", &save)) {
 		lineno++;
@@ -968,7 +1192,8 @@ static int verify_log(struct ledger *l, ledger_fault_cb cb, void *ctx, struct er
 				    "checkpoints.log line %d: checkpoint at size %lld is not in the "
 				    "database (database rolled back or rows deleted)",
 				    lineno, (long long)size);
-		} else if (strcmp((const char *)sqlite3_column_text(st, 0), text) != 0) {
+		} else if (sqlite3_column_text(st, 0) == NULL ||
+			   strcmp((const char *)sqlite3_column_text(st, 0), text) != 0) {
 			rc = lfault(cb, ctx, size,
 				    "checkpoints.log line %d: checkpoint at size %lld differs from "
 				    "the database",
@@ -998,9 +1223,7 @@ int ledger_verify(struct ledger *l, ledger_fault_cb cb, void *ctx, struct ledger
 			       "SELECT seq, time, kind, hash_alg, subject, meta, meta_hash, prev,"
 			       " leaf_hash, chain FROM ledger ORDER BY seq",
 			       -1, &es, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(l->db,
-			       "SELECT tree_size, time, root, chain, text, sig_alg, key_id, signature"
-			       " FROM checkpoints ORDER BY tree_size",
+	    sqlite3_prepare_v2(l->db, "SELECT " CP_COLUMNS " FROM checkpoints ORDER BY tree_size",
 			       -1, &cs, NULL) != SQLITE_OK) {
 		db_fail(l->db, err, "query ledger");
 		goto fail;
@@ -1085,7 +1308,7 @@ int ledger_verify(struct ledger *l, ledger_fault_cb cb, void *ctx, struct ledger
 		if (merkle_stream_add(&m, lh, err) < 0)
 			goto fail;
 		while (have_cp && !stop && c.size == (int64_t)m.size) {
-			if (verify_checkpoint_row(l, &c, &m, chain, cb, ctx) < 0)
+			if (verify_checkpoint_row(l, &c, &m, chain, stats, cb, ctx) < 0)
 				stop = 1;
 			NEXT_CP();
 		}

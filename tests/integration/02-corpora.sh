@@ -19,6 +19,8 @@ from_line = re.compile(rb"^From \S+ +(?:\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}
 quoted = re.compile(rb"^>+From ")
 def messages(path):
     data = open(path, "rb").read()
+    if data.startswith(b"\xef\xbb\xbfFrom "):
+        data = data[3:]  # a BOM before the first From_ line is mbox framing
     if not data.startswith(b"From "):
         yield data
         return
@@ -49,7 +51,7 @@ with open(out, "w") as o:
                 continue
             if eml_only:
                 with open(p, "rb") as fh:
-                    if fh.read(5) == b"From ":
+                    if fh.read(8).lstrip(b"\xef\xbb\xbf").startswith(b"From "):
                         continue
             for m in messages(p):
                 o.write(hashlib.sha256(m).hexdigest() + "\t" + p + "\n")
