@@ -11,13 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/db.h"
 #include "core/hex.h"
 #include "core/xalloc.h"
-
-static int db_fail(sqlite3 *db, struct error *err, const char *what)
-{
-	return error_set(err, ERR_IO, "%s: %s", what, sqlite3_errmsg(db));
-}
 
 static const char schema_sql[] =
 	"CREATE TABLE messages("
@@ -104,11 +100,9 @@ int idx_insert_message(sqlite3 *db, const struct idx_new_message *m, int64_t *ms
 	hex_encode(hex, m->hash, 32);
 	char *hash = xasprintf("%s:%s", m->hash_alg, hex);
 	int rc = -1;
-	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO messages(blob, hash, message_id, date, date_raw, subject,"
+	if ((st = db_stmt(db, "INSERT INTO messages(blob, hash, message_id, date, date_raw, subject,"
 			       " size, flags, n_parts, parse_error, archived, source, origin)"
-			       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK) {
+			       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", NULL)) == NULL) {
 		db_fail(db, err, "insert message");
 		goto fail;
 	}
@@ -133,12 +127,10 @@ int idx_insert_message(sqlite3 *db, const struct idx_new_message *m, int64_t *ms
 		goto fail;
 	}
 	int64_t id = sqlite3_last_insert_rowid(db);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO addresses(message, role, pos, addr, name)"
-			       " VALUES(?,?,?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_stmt(db, "INSERT INTO addresses(message, role, pos, addr, name)"
+			       " VALUES(?,?,?,?,?)", NULL)) == NULL) {
 		db_fail(db, err, "insert address");
 		goto fail;
 	}
@@ -148,12 +140,10 @@ int idx_insert_message(sqlite3 *db, const struct idx_new_message *m, int64_t *ms
 	    insert_addrs(db, st, id, IDX_BCC, &d->bcc, err) < 0 ||
 	    insert_addrs(db, st, id, IDX_REPLY_TO, &d->reply_to, err) < 0)
 		goto fail;
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO attachments(message, pos, filename, content_type, size)"
-			       " VALUES(?,?,?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_stmt(db, "INSERT INTO attachments(message, pos, filename, content_type, size)"
+			       " VALUES(?,?,?,?,?)", NULL)) == NULL) {
 		db_fail(db, err, "insert attachment");
 		goto fail;
 	}
@@ -172,7 +162,7 @@ int idx_insert_message(sqlite3 *db, const struct idx_new_message *m, int64_t *ms
 	*msg_id_r = id;
 	rc = 0;
 fail:
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	free(hash);
 	return rc;
 }
@@ -180,28 +170,26 @@ fail:
 int idx_set_ledger_seq(sqlite3 *db, int64_t msg_id, int64_t seq, struct error *err)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "UPDATE messages SET ledger_seq=? WHERE id=?", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if ((st = db_stmt(db, "UPDATE messages SET ledger_seq=? WHERE id=?", NULL)) == NULL)
 		return db_fail(db, err, "update message");
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_int64(st, 2, msg_id);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(db, err, "update message");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
 int idx_message_by_blob(sqlite3 *db, int64_t blob_id, int64_t *msg_id_r, struct error *err)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT id FROM messages WHERE blob=?", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if ((st = db_stmt(db, "SELECT id FROM messages WHERE blob=?", NULL)) == NULL)
 		return db_fail(db, err, "query message");
 	sqlite3_bind_int64(st, 1, blob_id);
 	int rc = sqlite3_step(st);
 	int found = rc == SQLITE_ROW;
 	if (found)
 		*msg_id_r = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (!found && rc != SQLITE_DONE)
 		return db_fail(db, err, "query message");
 	return found;
@@ -210,13 +198,12 @@ int idx_message_by_blob(sqlite3 *db, int64_t blob_id, int64_t *msg_id_r, struct 
 int idx_add_label(sqlite3 *db, int64_t msg_id, const char *label, struct error *err)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO labels(message, label) VALUES(?,?)", -1,
-			       &st, NULL) != SQLITE_OK)
+	if ((st = db_stmt(db, "INSERT OR IGNORE INTO labels(message, label) VALUES(?,?)", NULL)) == NULL)
 		return db_fail(db, err, "insert label");
 	sqlite3_bind_int64(st, 1, msg_id);
 	sqlite3_bind_text(st, 2, label, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(db, err, "insert label");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -231,10 +218,8 @@ int idx_meta_json(sqlite3 *db, int64_t msg_id, char **json_r, struct error *err)
 	sqlite3_stmt *st = NULL;
 	json_t *o = NULL;
 	int rc = -1;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT hash, message_id, date, subject, size, flags FROM messages"
-			       " WHERE id=?",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_stmt(db, "SELECT hash, message_id, date, subject, size, flags FROM messages"
+			       " WHERE id=?", NULL)) == NULL) {
 		db_fail(db, err, "query message");
 		goto fail;
 	}
@@ -253,16 +238,14 @@ int idx_meta_json(sqlite3 *db, int64_t msg_id, char **json_r, struct error *err)
 	json_object_set_new(o, "subject", text_or_null(st, 3));
 	json_object_set_new(o, "size", json_integer(sqlite3_column_int64(st, 4)));
 	json_object_set_new(o, "flags", json_integer(sqlite3_column_int64(st, 5)));
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	st = NULL;
 
 	static const char *const roles[] = {NULL, "from", "to", "cc", "bcc", "reply_to"};
 	json_t *lists[6] = {NULL};
 	for (int r = 1; r <= 5; r++)
 		lists[r] = json_array();
-	if (sqlite3_prepare_v2(db,
-			       "SELECT role, addr FROM addresses WHERE message=? ORDER BY role, pos",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_stmt(db, "SELECT role, addr FROM addresses WHERE message=? ORDER BY role, pos", NULL)) == NULL) {
 		for (int r = 1; r <= 5; r++)
 			json_decref(lists[r]);
 		db_fail(db, err, "query addresses");
@@ -276,15 +259,13 @@ int idx_meta_json(sqlite3 *db, int64_t msg_id, char **json_r, struct error *err)
 	}
 	for (int r = 1; r <= 5; r++)
 		json_object_set_new(o, roles[r], lists[r]);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	st = NULL;
 
 	json_t *atts = json_array();
 	json_object_set_new(o, "attachments", atts);
-	if (sqlite3_prepare_v2(db,
-			       "SELECT filename, content_type, size FROM attachments WHERE message=?"
-			       " ORDER BY pos",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_stmt(db, "SELECT filename, content_type, size FROM attachments WHERE message=?"
+			       " ORDER BY pos", NULL)) == NULL) {
 		db_fail(db, err, "query attachments");
 		goto fail;
 	}
@@ -304,7 +285,7 @@ int idx_meta_json(sqlite3 *db, int64_t msg_id, char **json_r, struct error *err)
 	*json_r = s;
 	rc = 0;
 fail:
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	json_decref(o);
 	return rc;
 }
