@@ -11,6 +11,7 @@
  */
 #include "archive/archive.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -23,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/db.h"
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "core/xalloc.h"
@@ -30,11 +32,6 @@
 
 #define MASTER_MAGIC "CUSTOSMK"
 #define MASTER_FILE_LEN (8 + 2 + 2 + CRYPTO_KEY_LEN)
-
-static int db_fail(sqlite3 *db, struct error *err, const char *what)
-{
-	return error_set(err, ERR_IO, "%s: %s", what, sqlite3_errmsg(db));
-}
 
 static int64_t now_us(void)
 {
@@ -135,14 +132,55 @@ static int dir_is_empty_or_absent(const char *dir, struct error *err)
 	return 1;
 }
 
+/* The crypto suites an archive can be created with. The choice is recorded
+ * in the meta table and fixed for the archive's life; every object also
+ * records its own algorithms (doc/formats/store.md). */
+struct suite {
+	const char *name;
+	int hash_alg;
+	int aead_alg; /* 0: store.cipher chooses (default suite) */
+	int wrap_alg;
+	int sig_alg;
+};
+
+static const struct suite suites[] = {
+	{"default", HASH_SHA256, 0, AEAD_XCHACHA20POLY1305, SIG_ED25519},
+	{"sm", HASH_SM3, AEAD_SM4CTR_HMACSM3, AEAD_SM4CTR_HMACSM3, SIG_SM2},
+};
+
+static const struct suite *suite_by_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		if (strcmp(suites[i].name, name) == 0)
+			return &suites[i];
+	return NULL;
+}
+
+/* The default suite's AEAD from store.cipher: only its own AEADs. */
+static int default_cipher(const char *name, struct error *err)
+{
+	int alg = cry_aead_by_name(name != NULL && *name ? name : "xchacha20poly1305");
+	if (alg != AEAD_XCHACHA20POLY1305 && alg != AEAD_AES256GCM)
+		return error_set(err, ERR_USAGE,
+				 "store.cipher '%s' is not a cipher of the default suite "
+				 "(xchacha20poly1305 or aes256gcm)",
+				 name);
+	return alg;
+}
+
 int archive_create(const char *dir, const struct archive_create_opts *o, char **fingerprint_r,
 		   struct error *err)
 {
-	if (o->suite != NULL && strcmp(o->suite, "default") != 0)
+	const struct suite *su = suite_by_name(o->suite != NULL ? o->suite : "default");
+	if (su == NULL)
 		return error_set(err, ERR_USAGE,
-				 "crypto suite '%s' is not available yet (only 'default': "
-				 "SHA-256, XChaCha20-Poly1305/AES-256-GCM, Ed25519)",
+				 "unknown crypto suite '%s': use 'default' (SHA-256, "
+				 "XChaCha20-Poly1305/AES-256-GCM, Ed25519) or 'sm' (SM3, "
+				 "SM4-CTR + HMAC-SM3, SM2)",
 				 o->suite);
+	int aead = su->aead_alg;
+	if (aead == 0 && (aead = default_cipher(o->cipher, err)) < 0)
+		return -1;
 	if (cry_init(err) < 0)
 		return -1;
 	if (dir_is_empty_or_absent(dir, err) < 0)
@@ -160,7 +198,7 @@ int archive_create(const char *dir, const struct archive_create_opts *o, char **
 	if (fs_mkdir_p(dir, 0700, err) < 0 || fs_mkdir_p(keys, 0700, err) < 0 ||
 	    fs_mkdir_p(segs, 0700, err) < 0)
 		goto fail;
-	if (write_master_key(mk, err) < 0 || ledger_keys_generate(&lk, SIG_ED25519, err) < 0 ||
+	if (write_master_key(mk, err) < 0 || ledger_keys_generate(&lk, su->sig_alg, err) < 0 ||
 	    ledger_keys_save(&lk, sk, pk, err) < 0 || fs_fsync_dir(keys, err) < 0)
 		goto fail;
 
@@ -173,23 +211,25 @@ int archive_create(const char *dir, const struct archive_create_opts *o, char **
 	    exec(db, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)", err) < 0 ||
 	    store_schema(db, err) < 0 || ledger_schema(db, err) < 0 || idx_schema(db, err) < 0)
 		goto fail;
-	const char *cipher = o->cipher ? o->cipher : "xchacha20poly1305";
 	char *ins = sqlite3_mprintf("INSERT INTO meta VALUES('format','%d'),('archive_id','%q'),"
-				    "('created','%lld'),('hash_alg','sha256'),"
-				    "('sig_alg','ed25519'),('cipher','%q')",
-				    ARCHIVE_FORMAT_VERSION, id, (long long)time(NULL), cipher);
+				    "('created','%lld'),('suite','%q'),('hash_alg','%q'),"
+				    "('sig_alg','%q'),('cipher','%q'),('key_wrap','%q')",
+				    ARCHIVE_FORMAT_VERSION, id, (long long)time(NULL), su->name,
+				    cry_hash_name(su->hash_alg), cry_sig_name(su->sig_alg),
+				    cry_aead_name(aead), cry_aead_name(su->wrap_alg));
 	int x = exec(db, ins, err);
 	sqlite3_free(ins);
 	if (x < 0)
 		goto fail;
-	/* The first ledger entry records the archive's creation and key. */
+	/* The first ledger entry records the archive's creation, suite and key. */
 	struct ledger_policy pol = {1, 1};
-	if (ledger_open(&ledger, db, dir, id, HASH_SHA256, &lk, &pol, err) < 0)
+	if (ledger_open(&ledger, db, dir, id, su->hash_alg, &lk, &pol, err) < 0)
 		goto fail;
-	meta = xasprintf("{\"archive\":\"%s\",\"event\":\"created\",\"format\":%d,\"key\":\"%s\"}",
-			 id, ARCHIVE_FORMAT_VERSION, lk.fingerprint);
+	meta = xasprintf("{\"archive\":\"%s\",\"event\":\"created\",\"format\":%d,\"key\":\"%s\","
+			 "\"suite\":\"%s\"}",
+			 id, ARCHIVE_FORMAT_VERSION, lk.fingerprint, su->name);
 	unsigned char subject[CRYPTO_HASH_LEN];
-	if (cry_hash(HASH_SHA256, lk.pk, 32, subject, err) < 0 ||
+	if (cry_hash(su->hash_alg, lk.pk, cry_sig_pk_len(lk.sig_alg), subject, err) < 0 ||
 	    ledger_append(ledger, LEDGER_SYSTEM, subject, meta, now_us(), NULL, err) < 0 ||
 	    ledger_checkpoint(ledger, 1, err) < 0 || exec(db, "COMMIT", err) < 0 ||
 	    ledger_publish(ledger, err) < 0)
@@ -202,8 +242,10 @@ int archive_create(const char *dir, const struct archive_create_opts *o, char **
 	rc = 0;
 fail:
 	ledger_close(ledger);
-	if (db != NULL)
+	if (db != NULL) {
+		db_stmt_release_all(db);
 		sqlite3_close(db);
+	}
 	ledger_keys_wipe(&lk);
 	free(meta);
 	free(text);
@@ -230,6 +272,43 @@ static char *meta_value(sqlite3 *db, const char *key)
 	return v;
 }
 
+/* Reads the archive's suite from the meta table. Archives made before the
+ * suite was recorded are 'default'. In the default suite store.cipher
+ * chooses the AEAD of new blobs; the sm suite ignores it (its cipher is
+ * fixed: only SM4 keeps an SM archive within GB/T 39786). */
+static int load_suite(struct archive *a, const struct config *cfg, struct error *err)
+{
+	char *name = meta_value(a->db, "suite"), *hash = meta_value(a->db, "hash_alg");
+	char *sig = meta_value(a->db, "sig_alg");
+	const struct suite *su = suite_by_name(name != NULL ? name : "default");
+	int rc = -1;
+	if (su == NULL) {
+		error_set(err, ERR_INVALID,
+			  "archive uses crypto suite '%s', unknown to this custos", name);
+		goto fail;
+	}
+	if (cry_hash_by_name(hash) != su->hash_alg || cry_sig_by_name(sig) != su->sig_alg) {
+		error_set(err, ERR_CORRUPT,
+			  "archive meta table names hash '%s' and signature '%s', which are not "
+			  "those of its suite '%s'",
+			  hash ? hash : "(none)", sig ? sig : "(none)", su->name);
+		goto fail;
+	}
+	snprintf(a->suite, sizeof(a->suite), "%s", su->name);
+	a->hash_alg = su->hash_alg;
+	a->sig_alg = su->sig_alg;
+	a->wrap_alg = su->wrap_alg;
+	a->aead_alg = su->aead_alg;
+	if (a->aead_alg == 0 && (a->aead_alg = default_cipher(cfg->store_cipher, err)) < 0)
+		goto fail;
+	rc = 0;
+fail:
+	free(name);
+	free(hash);
+	free(sig);
+	return rc;
+}
+
 int archive_open(struct archive **a_r, const char *dir, const struct config *cfg, int writable,
 		 struct error *err)
 {
@@ -239,7 +318,6 @@ int archive_open(struct archive **a_r, const char *dir, const struct config *cfg
 	a->dir = xstrdup(dir);
 	a->lock_fd = -1;
 	a->writable = writable;
-	a->hash_alg = HASH_SHA256;
 	unsigned char master[CRYPTO_KEY_LEN];
 	char *marker = xasprintf("%s/ARCHIVE", dir);
 	char *mk = xasprintf("%s/keys/master.key", dir), *sk = xasprintf("%s/keys/ledger.key", dir);
@@ -283,21 +361,33 @@ int archive_open(struct archive **a_r, const char *dir, const struct config *cfg
 		goto fail;
 	}
 	memcpy(a->archive_id, id, 33);
+	if (load_suite(a, cfg, err) < 0)
+		goto fail;
 	if (read_master_key(mk, master, err) < 0 || ledger_keys_load_public(&a->keys, pk, err) < 0)
 		goto fail;
+	if (a->keys.sig_alg != a->sig_alg) {
+		error_set(err, ERR_CRYPTO, "%s is an %s key, but the archive signs with %s", pk,
+			  cry_sig_name(a->keys.sig_alg), cry_sig_name(a->sig_alg));
+		goto fail;
+	}
 	if (writable && ledger_keys_load_secret(&a->keys, sk, err) < 0)
 		goto fail;
 	struct store_opts so = {
-		(uint64_t)cfg->store_segment_size,
-		(int)cfg->store_zstd_level,
-		cry_aead_by_name(cfg->store_cipher) > 0 ? cry_aead_by_name(cfg->store_cipher) : AEAD_XCHACHA20POLY1305,
-		a->hash_alg,
+		.segment_size = (uint64_t)cfg->store_segment_size,
+		.zstd_level = (int)cfg->store_zstd_level,
+		.aead_alg = a->aead_alg,
+		.hash_alg = a->hash_alg,
+		.wrap_alg = a->wrap_alg,
 	};
 	struct ledger_policy pol = {cfg->ledger_checkpoint_entries, cfg->ledger_checkpoint_seconds};
 	if (store_open(&a->store, dir, a->db, master, &so, writable, err) < 0 ||
 	    ledger_open(&a->ledger, a->db, dir, a->archive_id, a->hash_alg, &a->keys, &pol, err) <
 		    0)
 		goto fail;
+	/* Checkpoints are time-stamped only by writers; readers (verify) use
+	 * the CA file to check stored tokens. */
+	ledger_set_tsa(a->ledger, writable ? cfg->ledger_tsa_url : NULL, cfg->ledger_tsa_ca_file,
+		       cfg->ledger_tsa_timeout);
 	*a_r = a;
 	a = NULL;
 	rc = 0;
@@ -322,8 +412,10 @@ void archive_close(struct archive *a)
 		archive_rollback(a);
 	ledger_close(a->ledger);
 	store_close(a->store);
-	if (a->db != NULL)
+	if (a->db != NULL) {
+		db_stmt_release_all(a->db);
 		sqlite3_close(a->db);
+	}
 	ledger_keys_wipe(&a->keys);
 	if (a->lock_fd >= 0)
 		close(a->lock_fd);
@@ -415,6 +507,20 @@ int archive_add(struct archive *a, const struct archive_msg_in *in, struct archi
 	return 0;
 }
 
+/* "sha256:HEX" or "sm3:HEX" with 64 hex digits. */
+static int is_hash_ref(const char *ref)
+{
+	const char *colon = strchr(ref, ':');
+	if (colon == NULL || colon - ref > 15)
+		return 0;
+	char alg[16];
+	for (size_t i = 0; i < (size_t)(colon - ref); i++)
+		alg[i] = (char)tolower((unsigned char)ref[i]);
+	alg[colon - ref] = '\0';
+	return cry_hash_by_name(alg) > 0 && strlen(colon + 1) == 2 * CRYPTO_HASH_LEN &&
+	       strspn(colon + 1, "0123456789abcdefABCDEF") == 2 * CRYPTO_HASH_LEN;
+}
+
 int archive_resolve(struct archive *a, const char *ref, int64_t *msg_id_r, struct error *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -424,9 +530,12 @@ int archive_resolve(struct archive *a, const char *ref, int64_t *msg_id_r, struc
 	if (n > 0 && strspn(ref, "0123456789") == n) {
 		sql = "SELECT id FROM messages WHERE id=CAST(?1 AS INTEGER)";
 		arg = xstrdup(ref);
-	} else if (strncmp(ref, "sha256:", 7) == 0) {
+	} else if (is_hash_ref(ref)) {
+		/* messages.hash is "alg:lowercase-hex" */
 		sql = "SELECT id FROM messages WHERE hash=?1";
 		arg = xstrdup(ref);
+		for (char *p = arg; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
 	} else {
 		sql = "SELECT id FROM messages WHERE message_id=?1 ORDER BY id";
 		if (n >= 2 && ref[0] == '<' && ref[n - 1] == '>')
@@ -452,8 +561,8 @@ int archive_resolve(struct archive *a, const char *ref, int64_t *msg_id_r, struc
 	if (more)
 		return error_set(err, ERR_INVALID,
 				 "several messages carry Message-ID '%s' (different bytes): use "
-				 "the numeric id or sha256:HASH",
-				 ref);
+				 "the numeric id or %s:HASH",
+				 ref, cry_hash_name(a->hash_alg));
 	*msg_id_r = first;
 	return 0;
 }

@@ -36,7 +36,12 @@ struct archive {
 	struct ledger *ledger;
 	struct ledger_keys keys;
 	char archive_id[33];
+	/* the crypto suite, from the meta table (doc/formats/archive.md) */
+	char suite[16]; /* "default" or "sm" */
 	int hash_alg;
+	int aead_alg;   /* AEAD of new blobs */
+	int wrap_alg;   /* AEAD wrapping new data keys */
+	int sig_alg;
 	int writable;
 	int lock_fd;
 	int in_txn;
@@ -46,7 +51,11 @@ struct archive {
 };
 
 struct archive_create_opts {
-	const char *suite; /* "default" (sm: not yet) */
+	/* "default": SHA-256, XChaCha20-Poly1305 or AES-256-GCM, Ed25519;
+	 * "sm": SM3, SM4-CTR + HMAC-SM3, SM2 (GB/T 39786). NULL: default. */
+	const char *suite;
+	/* default suite only: the AEAD of new blobs (NULL: xchacha20poly1305);
+	 * ignored by the sm suite, whose cipher is fixed. */
 	const char *cipher;
 };
 
@@ -83,7 +92,7 @@ int archive_add(struct archive *a, const struct archive_msg_in *in, struct archi
 		struct error *err);
 
 /* Resolves "123" (message id), "<mid@host>" / "mid@host" (Message-ID) or
- * "sha256:HEX" to a message id. */
+ * "ALG:HEX" (sha256:HEX, sm3:HEX: the archive's hash) to a message id. */
 int archive_resolve(struct archive *a, const char *ref, int64_t *msg_id_r, struct error *err);
 /* The original bytes of a message. */
 int archive_read(struct archive *a, int64_t msg_id, struct buf *out, struct error *err);

@@ -21,6 +21,7 @@
 #include "index/meta.h"
 
 struct vctx {
+	int hash_alg;
 	struct archive_verify_result *r;
 	const struct archive_verify_opts *o;
 	struct progress bar;
@@ -52,7 +53,8 @@ static int on_store_fault(void *ctx, const struct store_fault *f)
 	if (f->blob_id > 0)
 		n += snprintf(where + n, sizeof(where) - (size_t)n, " blob %" PRId64, f->blob_id);
 	if (f->hash_hex != NULL)
-		snprintf(where + n, sizeof(where) - (size_t)n, " sha256:%s", f->hash_hex);
+		snprintf(where + n, sizeof(where) - (size_t)n, " %s:%s", cry_hash_name(v->hash_alg),
+			 f->hash_hex);
 	add_fault(v, where, f->what);
 	return 0;
 }
@@ -158,7 +160,7 @@ fail:
 int archive_verify(struct archive *a, const struct archive_verify_opts *o,
 		   struct archive_verify_result *r, struct error *err)
 {
-	struct vctx v = {r, o, {0}};
+	struct vctx v = {a->hash_alg, r, o, {0}};
 	memset(r, 0, sizeof(*r));
 	r->fault_list = json_array();
 	progress_init(&v.bar, "verify", 0, o->progress);

@@ -42,8 +42,12 @@ CMD(info)
 	int64_t last = scalar(a->db, "SELECT COALESCE(MAX(date),0) FROM messages");
 	if (json) {
 		json_t *j = json_pack(
-			"{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}, s:I, s:I, s:I, s:I, s:I, s:I,"
+			" s:I, s:I, s:I, s:I, s:I}",
 			"archive", a->dir, "id", a->archive_id, "fingerprint", a->keys.fingerprint,
+			"crypto", "suite", a->suite, "hash", cry_hash_name(a->hash_alg), "cipher",
+			cry_aead_name(a->aead_alg), "key_wrap", cry_aead_name(a->wrap_alg),
+			"signature", cry_sig_name(a->sig_alg),
 			"messages", (json_int_t)messages, "raw_bytes", (json_int_t)raw,
 			"stored_bytes", (json_int_t)stored, "segments", (json_int_t)segments,
 			"ledger_entries", (json_int_t)entries, "checkpoints", (json_int_t)cps,
@@ -56,13 +60,16 @@ CMD(info)
 	} else {
 		printf("archive      %s\n"
 		       "id           %s\n"
+		       "crypto       %s (%s, %s, %s)\n"
 		       "ledger key   %s\n"
 		       "messages     %" PRId64 " (%" PRId64 " flagged, %" PRId64 " attachments)\n"
 		       "size         %.1f MB raw, %.1f MB stored (%.0f%%) in %" PRId64
 		       " segment(s)\n"
 		       "ledger       %" PRId64 " entries, %" PRId64 " checkpoints, signed up to %" PRId64
 		       "\n",
-		       a->dir, a->archive_id, a->keys.fingerprint, messages, flagged, att,
+		       a->dir, a->archive_id, a->suite, cry_hash_name(a->hash_alg),
+		       cry_aead_name(a->aead_alg), cry_sig_name(a->sig_alg), a->keys.fingerprint,
+		       messages, flagged, att,
 		       (double)raw / 1048576.0, (double)stored / 1048576.0,
 		       raw ? 100.0 * (double)stored / (double)raw : 0.0, segments, entries, cps,
 		       cp_size);

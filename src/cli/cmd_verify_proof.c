@@ -38,7 +38,7 @@ static void collect_fail(void *ctx, const char *origin, const struct error *why)
 
 /* Verifies every message of an export directory against its proof. */
 static int verify_export(json_t *manifest, const char *manifest_path,
-			 const struct ledger_keys *pub, struct error *err)
+			 const struct ledger_keys *pub, const char *tsa_ca, struct error *err)
 {
 	char *dir = fs_dirname(manifest_path);
 	json_t *list = json_object_get(manifest, "messages");
@@ -92,7 +92,7 @@ static int verify_export(json_t *manifest, const char *manifest_path,
 		char what[512];
 		if (r == 0)
 			r = ledger_verify_proof(json_object_get(m, "proof"), pub, msg.data, msg.len,
-						what, sizeof(what), &e);
+						tsa_ca, what, sizeof(what), &e);
 		if (r < 0) {
 			bad++;
 			fprintf(stderr, "INVALID message %lld (%s): %s\n",
@@ -122,15 +122,18 @@ CMD(verify_proof)
 	static const struct option opts[] = {
 		{"pubkey", required_argument, NULL, 'k'},
 		{"message", required_argument, NULL, 'm'},
+		{"tsa-ca", required_argument, NULL, 't'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *pubkey = NULL, *message = NULL;
+	const char *pubkey = NULL, *message = NULL, *tsa_ca = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'k')
 			pubkey = optarg;
 		else if (c == 'm')
 			message = optarg;
+		else if (c == 't')
+			tsa_ca = optarg;
 		else
 			return 2;
 	}
@@ -155,14 +158,14 @@ CMD(verify_proof)
 	}
 	const char *fmt = json_string_value(json_object_get(proof, "format"));
 	if (fmt != NULL && strcmp(fmt, "custos-export/v1") == 0) {
-		if (verify_export(proof, argv[optind], &pub, &err) < 0)
+		if (verify_export(proof, argv[optind], &pub, tsa_ca, &err) < 0)
 			goto fail;
 		rc = 0;
 		goto fail;
 	}
 	if (message != NULL && fs_read_file(message, &msg, &err) < 0)
 		goto fail;
-	if (ledger_verify_proof(proof, &pub, message ? msg.data : NULL, msg.len, what,
+	if (ledger_verify_proof(proof, &pub, message ? msg.data : NULL, msg.len, tsa_ca, what,
 				sizeof(what), &err) < 0)
 		goto fail;
 	printf("VALID: %s\n", what);

@@ -41,9 +41,11 @@ const struct cli_command cli_commands[] = {
 	 "Writes JSON with the ledger entry, its Merkle inclusion proof and the\n"
 	 "signed checkpoint it is proven against.\n", 0},
 	{"verify-proof", cmd_verify_proof, "check a proof offline with the public key",
-	 "usage: custos verify-proof FILE --pubkey KEYFILE [--message EML]\n"
+	 "usage: custos verify-proof FILE --pubkey KEYFILE [--message EML] [--tsa-ca CAFILE]\n"
 	 "Needs no archive: checks the checkpoint signature, the Merkle path and,\n"
-	 "with --message, that the message bytes hash to the proven entry.\n", 0},
+	 "with --message, that the message bytes hash to the proven entry. With\n"
+	 "--tsa-ca, the proof must carry an RFC 3161 time-stamp whose signature\n"
+	 "chains to CAFILE.\n", 0},
 	{"info", cmd_info, "summary of an archive",
 	 "usage: custos info [--json]\n", 0},
 	{"gen", cmd_gen, "generate deterministic demo and test mail",

@@ -42,6 +42,7 @@ int buf_reserve(struct buf *b, size_t n, struct error *err)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
+	b->data[b->len] = '\0'; /* the invariant holds from the first allocation */
 	return 0;
 }
 

@@ -7,7 +7,12 @@
  *    (chain[0] is the genesis hash of the archive id);
  *  - l->frontier is the compact Merkle range of entries 1..size, so roots
  *    of new checkpoints cost O(log n); every checkpoint row stores the
- *    frontier it was signed at, so opening reads only newer entries.
+ *    frontier it was signed at, so opening reads only newer entries;
+ *  - the signature algorithm is the key's (Ed25519 or SM2, named in the key
+ *    file); a checkpoint row or proof naming another one is refused, never
+ *    used to pick the algorithm;
+ *  - RFC 3161 tokens (tsa.c) are fetched only after COMMIT, outside the
+ *    write transaction, and their failure never fails a publish.
  */
 #include "ledger/ledger.h"
 

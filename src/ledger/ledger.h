@@ -69,6 +69,22 @@ int ledger_open(struct ledger **l_r, sqlite3 *db, const char *archive_dir,
 		const struct ledger_policy *policy, struct error *err);
 void ledger_close(struct ledger *l);
 
+/* RFC 3161 time-stamps of checkpoints (src/ledger/tsa.h). With a url, each
+ * ledger_publish() that wrote checkpoints asks the TSA for a token over the
+ * newest one and stores it in checkpoints.tsa_token. A TSA failure never
+ * fails the publish: it is logged and counted, the checkpoint stays without
+ * a token, and the next checkpoint tries again (a token over a later
+ * checkpoint covers every earlier entry). ca_file: trust anchors for token
+ * signatures, used when fetching and by ledger_verify; without it verify
+ * checks only that each token is one for its checkpoint. Strings are
+ * copied; NULL or "" means none. */
+void ledger_set_tsa(struct ledger *l, const char *url, const char *ca_file, int64_t timeout_s);
+struct ledger_tsa_counts {
+	uint64_t granted; /* tokens stored by this process */
+	uint64_t failed;  /* requests that failed (logged) */
+};
+void ledger_tsa_counts(const struct ledger *l, struct ledger_tsa_counts *c);
+
 /* Appends an entry (meta: canonical JSON, may be NULL). time_us: event
  * time in microseconds since the epoch. */
 int ledger_append(struct ledger *l, int kind, const unsigned char subject[CRYPTO_HASH_LEN],
@@ -91,11 +107,15 @@ int ledger_proof(struct ledger *l, int64_t seq, const struct merkle_tree *tree,
 /* Builds the Merkle tree of the latest checkpoint (for many proofs). */
 int ledger_checkpoint_tree(struct ledger *l, struct merkle_tree *tree, struct error *err);
 
-/* Offline check of a proof with only the public key. message/meta: if not
- * NULL, the message bytes must hash to the entry's subject. Fills a short
+/* Offline check of a proof with only the public key, whose algorithm the
+ * proof's sig_alg must name. message/meta: if not NULL, the message bytes
+ * must hash to the entry's subject. A time-stamp token in the proof must be
+ * one for its checkpoint; with tsa_ca (a CA file, or NULL) the proof must
+ * carry one and its signature must chain to tsa_ca. Fills a short
  * description of what was proven. */
 int ledger_verify_proof(json_t *proof, const struct ledger_keys *pub, const unsigned char *msg,
-			size_t msg_len, char *what, size_t what_cap, struct error *err);
+			size_t msg_len, const char *tsa_ca, char *what, size_t what_cap,
+			struct error *err);
 
 struct ledger_fault {
 	int64_t seq;       /* entry, or checkpoint tree size, or 0 */
@@ -106,9 +126,12 @@ struct ledger_stats {
 	int64_t entries;
 	int64_t checkpoints;
 	int64_t by_kind[8];
+	int64_t tsa_tokens;      /* checkpoints carrying a time-stamp token */
+	int64_t tsa_signed;      /* ... whose signature was checked (CA file set) */
 };
 /* Re-derives every leaf, chain link, metadata hash, Merkle root and
- * checkpoint signature; compares checkpoints.log with the database. */
+ * checkpoint signature and checks every time-stamp token; compares
+ * checkpoints.log with the database. */
 int ledger_verify(struct ledger *l, ledger_fault_cb on_fault, void *ctx,
 		  struct ledger_stats *stats, struct error *err);
 

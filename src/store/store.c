@@ -10,7 +10,10 @@
  *  - every blobs row names (segment, offset) of a record whose header holds
  *    the same hash; the record's AEAD binds the header (hash, lengths,
  *    algorithms) to the ciphertext, and the wrapped data key is bound to
- *    the hash, so moving or swapping records or keys fails authentication.
+ *    the hash, so moving or swapping records or keys fails authentication;
+ *  - algorithms are read from each record (hash, AEAD) and each wrapped key
+ *    (version byte), never assumed from the configuration, so one store can
+ *    hold blobs of several suites.
  */
 #include "store/store.h"
 
@@ -29,8 +32,12 @@
 #include "core/hex.h"
 #include "core/xalloc.h"
 
-#define WRAP_VERSION 1
-#define WRAP_LEN (1 + 24 + CRYPTO_KEY_LEN + CRYPTO_TAG_LEN)
+/* Wrapped data key: version byte || AEAD(master, data key). The version
+ * names the AEAD: 1 XChaCha20-Poly1305 (24-byte nonce, 16-byte tag),
+ * 2 SM4-CTR + HMAC-SM3 (16-byte IV, 32-byte tag). */
+#define WRAP_V1_XCHACHA 1
+#define WRAP_V2_SM 2
+#define WRAP_MAX_LEN (1 + CRYPTO_MAX_OVERHEAD + CRYPTO_KEY_LEN)
 
 struct store {
 	sqlite3 *db;
@@ -273,12 +280,12 @@ static int new_segment(struct store *s, struct error *err)
 	return 0;
 }
 
-/* Digest of bytes [0, len) of fd. */
-static int digest_file(int fd, uint64_t len, unsigned char out[CRYPTO_HASH_LEN],
-		       struct error *err)
+/* Digest of bytes [0, len) of fd, with the archive's hash algorithm. */
+static int digest_file(const struct store *s, int fd, uint64_t len,
+		       unsigned char out[CRYPTO_HASH_LEN], struct error *err)
 {
 	struct cry_hash_ctx h;
-	if (cry_hash_init(&h, HASH_SHA256, err) < 0)
+	if (cry_hash_init(&h, s->opts.hash_alg, err) < 0)
 		return -1;
 	unsigned char *chunk = xmalloc(1 << 20);
 	uint64_t off = 0;
@@ -307,7 +314,7 @@ static int seal_segment(struct store *s, struct error *err)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	if (fs_fsync_fd(s->seg_fd, path, err) < 0 ||
-	    digest_file(s->seg_fd, s->seg_pending, digest, err) < 0)
+	    digest_file(s, s->seg_fd, s->seg_pending, digest, err) < 0)
 		goto fail;
 	if (sqlite3_prepare_v2(s->db,
 			       "UPDATE segments SET state='sealed', length=?, records=?, sealed=?,"
@@ -345,6 +352,51 @@ static void wrap_ad(unsigned char ad[16 + CRYPTO_HASH_LEN], int hash_alg,
 	memcpy(ad, "custos-dk-v1", 12);
 	ad[15] = (unsigned char)hash_alg;
 	memcpy(ad + 16, hash, CRYPTO_HASH_LEN);
+}
+
+static int wrap_alg_of_version(int version)
+{
+	switch (version) {
+	case WRAP_V1_XCHACHA: return AEAD_XCHACHA20POLY1305;
+	case WRAP_V2_SM: return AEAD_SM4CTR_HMACSM3;
+	}
+	return -1;
+}
+
+/* Wraps dk under the master key, bound to the blob's hash. */
+static int wrap_key(const struct store *s, const unsigned char dk[CRYPTO_KEY_LEN],
+		    const unsigned char hash[CRYPTO_HASH_LEN], unsigned char out[WRAP_MAX_LEN],
+		    size_t *len_r, struct error *err)
+{
+	int sm = s->opts.wrap_alg == AEAD_SM4CTR_HMACSM3;
+	unsigned char ad[16 + CRYPTO_HASH_LEN];
+	size_t wl = 0;
+	out[0] = sm ? WRAP_V2_SM : WRAP_V1_XCHACHA;
+	wrap_ad(ad, s->opts.hash_alg, hash);
+	if (cry_aead_seal(wrap_alg_of_version(out[0]), s->master, ad, sizeof(ad), dk,
+			  CRYPTO_KEY_LEN, out + 1, &wl, err) < 0)
+		return -1;
+	*len_r = 1 + wl;
+	return 0;
+}
+
+/* Unwraps a data key; any failure reads as "does not unwrap". */
+static int unwrap_key(const struct store *s, int hash_alg, const unsigned char *hash,
+		      const unsigned char *wrapped, size_t wrapped_len,
+		      unsigned char dk[CRYPTO_KEY_LEN], struct error *err)
+{
+	unsigned char ad[16 + CRYPTO_HASH_LEN];
+	size_t dkl = 0;
+	int alg = wrapped_len > 0 ? wrap_alg_of_version(wrapped[0]) : -1;
+	wrap_ad(ad, hash_alg, hash);
+	if (alg < 0 || wrapped_len != 1 + cry_aead_overhead(alg) + CRYPTO_KEY_LEN ||
+	    cry_aead_open(alg, s->master, ad, sizeof(ad), wrapped + 1, wrapped_len - 1, dk, &dkl,
+			  err) < 0 ||
+	    dkl != CRYPTO_KEY_LEN) {
+		cry_wipe(dk, CRYPTO_KEY_LEN);
+		return error_set(err, ERR_CRYPTO, "data key does not unwrap (key or hash altered)");
+	}
+	return 0;
 }
 
 static void fill_record_header(unsigned char h[STORE_RECORD_HEADER_LEN], int hash_alg,
@@ -415,12 +467,9 @@ int store_put(struct store *s, const unsigned char *p, size_t n,
 	if (fs_pwrite_all(s->seg_fd, rec, rec_len, (off_t)offset, err) < 0)
 		goto fail;
 
-	unsigned char wrapped[WRAP_LEN], ad[16 + CRYPTO_HASH_LEN];
+	unsigned char wrapped[WRAP_MAX_LEN];
 	size_t wl = 0;
-	wrapped[0] = WRAP_VERSION;
-	wrap_ad(ad, s->opts.hash_alg, hash);
-	if (cry_aead_seal(AEAD_XCHACHA20POLY1305, s->master, ad, sizeof(ad), dk, sizeof(dk),
-			     wrapped + 1, &wl, err) < 0)
+	if (wrap_key(s, dk, hash, wrapped, &wl, err) < 0)
 		goto fail;
 
 	if (sqlite3_prepare_v2(s->db,
@@ -437,7 +486,7 @@ int store_put(struct store *s, const unsigned char *p, size_t n,
 	sqlite3_bind_int64(st, 5, s->seg_id);
 	sqlite3_bind_int64(st, 6, (int64_t)offset);
 	sqlite3_bind_int(st, 7, s->opts.aead_alg);
-	sqlite3_bind_blob(st, 8, wrapped, (int)(1 + wl), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, wrapped, (int)wl, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, (int64_t)time(NULL));
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_fail(s->db, err, "insert blob");
@@ -504,7 +553,7 @@ static int record_open(const struct store *s, int fd, uint64_t offset, uint64_t 
 	int hash_alg = h[8], aead_alg = h[9];
 	uint64_t raw_len = get_u64be(h + 16), payload_len = get_u64be(h + 24);
 	if (payload_len > limit - offset - STORE_RECORD_HEADER_LEN || raw_len > STORE_MAX_BLOB ||
-	    payload_len < cry_aead_overhead(aead_alg))
+	    cry_aead_overhead(aead_alg) == 0 || payload_len < cry_aead_overhead(aead_alg))
 		return error_set(err, ERR_CORRUPT, "record lengths out of bounds");
 	if (rec_len_r != NULL)
 		*rec_len_r = STORE_RECORD_HEADER_LEN + payload_len;
@@ -517,16 +566,9 @@ static int record_open(const struct store *s, int fd, uint64_t offset, uint64_t 
 	}
 	if (wrapped == NULL)
 		return error_set(err, ERR_CRYPTO, "data key destroyed (blob shredded)");
-	unsigned char dk[CRYPTO_KEY_LEN], ad[16 + CRYPTO_HASH_LEN];
-	size_t dkl = 0;
-	wrap_ad(ad, hash_alg, hash);
-	if (wrapped_len != WRAP_LEN || wrapped[0] != WRAP_VERSION ||
-	    cry_aead_open(AEAD_XCHACHA20POLY1305, s->master, ad, sizeof(ad), wrapped + 1,
-			     wrapped_len - 1, dk, &dkl, err) < 0 ||
-	    dkl != CRYPTO_KEY_LEN) {
-		cry_wipe(dk, sizeof(dk));
-		return error_set(err, ERR_CRYPTO, "data key does not unwrap (key or hash altered)");
-	}
+	unsigned char dk[CRYPTO_KEY_LEN];
+	if (unwrap_key(s, hash_alg, hash, wrapped, wrapped_len, dk, err) < 0)
+		return -1;
 	int rc = -1;
 	unsigned char *payload = xmalloc((size_t)payload_len);
 	unsigned char *z = xmalloc((size_t)payload_len);
@@ -754,7 +796,7 @@ static int verify_segment(struct verify_state *v, int64_t seg, const char *state
 		fault(v, seg, path, 0, 0, NULL, "bad segment header (magic or segment id)");
 	if (strcmp(state, "sealed") == 0 && size >= length) {
 		unsigned char d[CRYPTO_HASH_LEN];
-		if (digest_file(fd, length, d, &e2) < 0 || digest == NULL ||
+		if (digest_file(s, fd, length, d, &e2) < 0 || digest == NULL ||
 		    digest_len != CRYPTO_HASH_LEN || memcmp(d, digest, CRYPTO_HASH_LEN) != 0)
 			fault(v, seg, path, -1, 0, NULL,
 			      "sealed segment digest does not match (segment altered)");

@@ -36,8 +36,13 @@
 struct store_opts {
 	uint64_t segment_size;
 	int zstd_level;
-	int aead_alg;
-	int hash_alg;
+	int aead_alg; /* for new blobs; each record names its own */
+	int hash_alg; /* the archive's: blob addresses, sealed segment digests */
+	/* AEAD that wraps new data keys under the master key:
+	 * AEAD_XCHACHA20POLY1305 (0 also means this) or AEAD_SM4CTR_HMACSM3.
+	 * Each wrapped key names its own (version byte), so reading never
+	 * depends on this. */
+	int wrap_alg;
 };
 
 struct store;

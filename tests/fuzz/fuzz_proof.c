@@ -24,9 +24,9 @@ static const struct {
 	int alg;
 	const char *pk64;
 } keys[] = {
-	{SIG_ED25519, "dkYFkpP0dTGPWDaO/eM021GuxN1NIjo4ZgPg9pgGzMs="},
-	{SIG_SM2, "BDQfRKFzByf92zqZn+hfEjT8ed3jw268kIHZmACx+wjV1NKyLgBuU4toQSJC6NOfuhTWtz47hpt3"
-		  "YLXCY/11+Rk="},
+    {SIG_ED25519, "dkYFkpP0dTGPWDaO/eM021GuxN1NIjo4ZgPg9pgGzMs="},
+    {SIG_SM2, "BDQfRKFzByf92zqZn+hfEjT8ed3jw268kIHZmACx+wjV1NKyLgBuU4toQSJC6NOfuhTWtz47hpt3"
+	      "YLXCY/11+Rk="},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -154,26 +154,40 @@ static void test_all_inclusion_proofs(void **state)
 struct fixture {
 	char dir[64];
 	sqlite3 *db;
+	int hash_alg;
 	struct ledger_keys keys;
 	struct ledger *l;
 };
 
-static int setup(void **state)
+/* The ledger tests run with the default suite (SHA-256, Ed25519) and the
+ * SM suite (SM3, SM2). */
+static int setup_suite(void **state, int hash_alg, int sig_alg)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
+	f->hash_alg = hash_alg;
 	strcpy(f->dir, "/tmp/custos-ledger-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	assert_int_equal(cry_init(NULL), 0);
 	assert_int_equal(sqlite3_open(":memory:", &f->db), SQLITE_OK);
 	assert_int_equal(ledger_schema(f->db, NULL), 0);
-	assert_int_equal(ledger_keys_generate(&f->keys, SIG_ED25519, NULL), 0);
+	assert_int_equal(ledger_keys_generate(&f->keys, sig_alg, NULL), 0);
 	struct ledger_policy pol = {10, 3600};
 	struct error err;
 	assert_int_equal(ledger_open(&f->l, f->db, f->dir, "0123456789abcdef0123456789abcdef",
-				     HASH_SHA256, &f->keys, &pol, &err),
+				     hash_alg, &f->keys, &pol, &err),
 			 0);
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_suite(state, HASH_SHA256, SIG_ED25519);
+}
+
+static int setup_sm(void **state)
+{
+	return setup_suite(state, HASH_SM3, SIG_SM2);
 }
 
 static int teardown(void **state)
@@ -259,6 +273,13 @@ static void test_tamper_detected(void **state)
 	}
 }
 
+static int vp(json_t *proof, const struct ledger_keys *k, const unsigned char *msg, size_t n,
+	      struct error *err)
+{
+	char what[512];
+	return ledger_verify_proof(proof, k, msg, n, NULL, what, sizeof(what), err);
+}
+
 static void test_proof_offline(void **state)
 {
 	struct fixture *f = *state;
@@ -270,26 +291,44 @@ static void test_proof_offline(void **state)
 	for (int64_t seq = 1; seq <= 21; seq++) {
 		json_t *proof = NULL;
 		struct error err;
-		char what[512];
 		assert_int_equal(ledger_proof(f->l, seq, NULL, &proof, &err), 0);
 		unsigned char msg[1] = {0};
-		assert_int_equal(ledger_verify_proof(proof, &pub, NULL, 0, what, sizeof(what), &err),
-				 0);
+		assert_int_equal(vp(proof, &pub, NULL, 0, &err), 0);
 		/* message bytes that are not the subject */
-		assert_int_equal(
-			ledger_verify_proof(proof, &pub, msg, 1, what, sizeof(what), &err), -1);
+		assert_int_equal(vp(proof, &pub, msg, 1, &err), -1);
 		/* altered entry time */
 		json_t *e = json_object_get(proof, "entry");
 		json_int_t t = json_integer_value(json_object_get(e, "time_us"));
 		json_object_set_new(e, "time_us", json_integer(t + 1));
-		assert_int_equal(ledger_verify_proof(proof, &pub, NULL, 0, what, sizeof(what), &err),
-				 -1);
+		assert_int_equal(vp(proof, &pub, NULL, 0, &err), -1);
 		json_object_set_new(e, "time_us", json_integer(t));
-		/* another key */
+		/* another key of the same algorithm, and of the other one */
 		struct ledger_keys other;
-		ledger_keys_generate(&other, SIG_ED25519, NULL);
-		assert_int_equal(
-			ledger_verify_proof(proof, &other, NULL, 0, what, sizeof(what), &err), -1);
+		ledger_keys_generate(&other, f->keys.sig_alg, NULL);
+		assert_int_equal(vp(proof, &other, NULL, 0, &err), -1);
+		ledger_keys_generate(&other, f->keys.sig_alg == SIG_SM2 ? SIG_ED25519 : SIG_SM2,
+				     NULL);
+		assert_int_equal(vp(proof, &other, NULL, 0, &err), -1);
+		assert_non_null(strstr(err.msg, "signed with"));
+		/* the proof names the real algorithms; relabelling them fails */
+		json_t *cp = json_object_get(proof, "checkpoint");
+		assert_string_equal(json_string_value(json_object_get(cp, "sig_alg")),
+				    cry_sig_name(f->keys.sig_alg));
+		assert_string_equal(json_string_value(json_object_get(proof, "hash_alg")),
+				    cry_hash_name(f->hash_alg));
+		json_object_set_new(cp, "sig_alg", json_string(f->keys.sig_alg == SIG_SM2
+									? "ed25519"
+									: "sm2"));
+		assert_int_equal(vp(proof, &pub, NULL, 0, &err), -1);
+		json_object_del(cp, "sig_alg");
+		assert_int_equal(vp(proof, &pub, NULL, 0, &err), -1);
+		json_object_set_new(proof, "hash_alg", json_string(f->hash_alg == HASH_SM3
+									   ? "sha256"
+									   : "sm3"));
+		json_object_set_new(cp, "sig_alg", json_string(cry_sig_name(f->keys.sig_alg)));
+		assert_int_equal(vp(proof, &pub, NULL, 0, &err), -1);
+		json_object_set_new(proof, "hash_alg", json_string(cry_hash_name(f->hash_alg)));
+		assert_int_equal(vp(proof, &pub, NULL, 0, &err), 0);
 		json_decref(proof);
 	}
 }
@@ -302,12 +341,74 @@ static void test_reopen_continues_chain(void **state)
 	struct ledger_policy pol = {10, 3600};
 	struct error err;
 	assert_int_equal(ledger_open(&f->l, f->db, f->dir, "0123456789abcdef0123456789abcdef",
-				     HASH_SHA256, &f->keys, &pol, &err),
+				     f->hash_alg, &f->keys, &pol, &err),
 			 0);
 	assert_int_equal(ledger_size(f->l), 13);
 	append_n(f, 9);
 	assert_int_equal(ledger_size(f->l), 22);
 	assert_int_equal(verify_faults(f), 0);
+}
+
+/* RFC 3161 without a TSA: an unreachable TSA never fails a publish (the
+ * failure is counted); a damaged stored token is a verify fault; a proof's
+ * token must be one for its checkpoint, and --tsa-ca requires one. */
+static void test_tsa_failures(void **state)
+{
+	struct fixture *f = *state;
+	ledger_set_tsa(f->l, "http://127.0.0.1:1/tsa", NULL, 2);
+	append_n(f, 3); /* publishes: the request is refused */
+	struct ledger_tsa_counts c;
+	ledger_tsa_counts(f->l, &c);
+	assert_int_equal(c.granted, 0);
+	assert_true(c.failed >= 1);
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(f->db, "SELECT COUNT(*) FROM checkpoints WHERE tsa_token IS NOT NULL",
+			   -1, &st, NULL);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+	assert_int_equal(verify_faults(f), 0);
+
+	/* a stored token that is not one */
+	assert_int_equal(sqlite3_exec(f->db,
+				      "UPDATE checkpoints SET tsa_token=x'30820001ff'"
+				      " WHERE tree_size=(SELECT MAX(tree_size) FROM checkpoints)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(verify_faults(f), 1);
+
+	/* proofs: the damaged token travels with the proof and is refused */
+	struct ledger_keys pub = f->keys;
+	pub.have_sk = 0;
+	json_t *proof = NULL;
+	struct error err = ERROR_INIT;
+	char what[512];
+	assert_int_equal(ledger_proof(f->l, 2, NULL, &proof, &err), 0);
+	json_t *cp = json_object_get(proof, "checkpoint");
+	assert_non_null(json_object_get(cp, "tsa_token"));
+	assert_int_equal(vp(proof, &pub, NULL, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "RFC 3161"));
+	json_object_set_new(cp, "tsa_token", json_string("not base64!"));
+	assert_int_equal(vp(proof, &pub, NULL, 0, &err), -1);
+	json_object_del(cp, "tsa_token");
+	assert_int_equal(vp(proof, &pub, NULL, 0, &err), 0);
+	assert_int_equal(ledger_verify_proof(proof, &pub, NULL, 0, "/nonexistent/ca.pem", what,
+					     sizeof(what), &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "no RFC 3161 time-stamp token"));
+	json_decref(proof);
+}
+
+/* A checkpoint row whose algorithm is not the ledger key's is a fault. */
+static void test_checkpoint_alg_mismatch(void **state)
+{
+	struct fixture *f = *state;
+	append_n(f, 12);
+	assert_int_equal(verify_faults(f), 0);
+	assert_int_equal(sqlite3_exec(f->db, "UPDATE checkpoints SET sig_alg=1 WHERE tree_size=11",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(verify_faults(f), 1);
 }
 
 int main(void)
@@ -320,6 +421,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tamper_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proof_offline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_continues_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_checkpoints_verify, setup_sm, teardown),
+		cmocka_unit_test_setup_teardown(test_tamper_detected, setup_sm, teardown),
+		cmocka_unit_test_setup_teardown(test_proof_offline, setup_sm, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_continues_chain, setup_sm, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_alg_mismatch, setup_sm, teardown),
+		cmocka_unit_test_setup_teardown(test_tsa_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tsa_failures, setup_sm, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

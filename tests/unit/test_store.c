@@ -1,6 +1,8 @@
 /*
  * test_store.c - the blob store: round trips, dedup, segment sealing,
  * recovery of an uncommitted tail, and detection of every kind of damage.
+ * Every test runs twice: with the default suite (SHA-256, XChaCha20-Poly1305
+ * wraps and records) and with the SM suite (SM3, SM4-CTR + HMAC-SM3).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,7 +33,22 @@ static void open_store(struct fixture *f)
 		fail_msg("store_open: %s", err.msg);
 }
 
-static int setup(void **state)
+static const struct store_opts default_opts = {
+	.segment_size = 64 * 1024,
+	.zstd_level = 3,
+	.aead_alg = AEAD_XCHACHA20POLY1305,
+	.hash_alg = HASH_SHA256,
+	.wrap_alg = AEAD_XCHACHA20POLY1305,
+};
+static const struct store_opts sm_opts = {
+	.segment_size = 64 * 1024,
+	.zstd_level = 3,
+	.aead_alg = AEAD_SM4CTR_HMACSM3,
+	.hash_alg = HASH_SM3,
+	.wrap_alg = AEAD_SM4CTR_HMACSM3,
+};
+
+static int setup_opts(void **state, const struct store_opts *opts)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	strcpy(f->dir, "/tmp/custos-store-XXXXXX");
@@ -42,10 +59,20 @@ static int setup(void **state)
 	assert_int_equal(sqlite3_open(path, &f->db), SQLITE_OK);
 	assert_int_equal(store_schema(f->db, NULL), 0);
 	cry_random(f->key, sizeof(f->key));
-	f->opts = (struct store_opts){64 * 1024, 3, AEAD_XCHACHA20POLY1305, HASH_SHA256};
+	f->opts = *opts;
 	open_store(f);
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_opts(state, &default_opts);
+}
+
+static int setup_sm(void **state)
+{
+	return setup_opts(state, &sm_opts);
 }
 
 static int teardown(void **state)
@@ -80,7 +107,7 @@ static int64_t put(struct fixture *f, const unsigned char *p, size_t n, int *is_
 	unsigned char h[CRYPTO_HASH_LEN];
 	int64_t id = 0;
 	struct error err = ERROR_INIT;
-	assert_int_equal(cry_hash(HASH_SHA256, p, n, h, NULL), 0);
+	assert_int_equal(cry_hash(f->opts.hash_alg, p, n, h, NULL), 0);
 	if (store_put(f->s, p, n, h, &id, is_new, NULL, &err) < 0)
 		fail_msg("store_put: %s", err.msg);
 	return id;
@@ -324,6 +351,59 @@ static void test_wrong_master_key(void **state)
 	buf_release(&b);
 }
 
+/* Blobs of both suites in one store (algorithms are per object), and a
+ * wrapped key whose version byte names the other wrapping is refused. */
+static void test_mixed_suites(void **state)
+{
+	struct fixture *f = *state;
+	const struct store_opts *other =
+		f->opts.aead_alg == AEAD_SM4CTR_HMACSM3 ? &default_opts : &sm_opts;
+	unsigned char *a = make_data(5000, 1), *b = make_data(6000, 2);
+	int is_new;
+	begin(f);
+	int64_t ida = put(f, a, 5000, &is_new);
+	commit(f);
+	store_close(f->s);
+	struct store_opts mine = f->opts;
+	f->opts = *other;
+	open_store(f);
+	begin(f);
+	int64_t idb = put(f, b, 6000, &is_new);
+	commit(f);
+	struct buf out;
+	struct error err = ERROR_INIT;
+	buf_init(&out, STORE_MAX_BLOB);
+	if (store_get(f->s, ida, &out, &err) < 0)
+		fail_msg("get: %s", err.msg);
+	assert_memory_equal(out.data, a, 5000);
+	assert_int_equal(store_get(f->s, idb, &out, &err), 0);
+	assert_memory_equal(out.data, b, 6000);
+	assert_int_equal(verify(f).n, 0);
+	/* the records say which AEAD, the rows agree */
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(f->db, "SELECT aead_alg, hash_alg, hex(substr(wrapped_key,1,1))"
+				  " FROM blobs ORDER BY id", -1, &st, NULL);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), mine.aead_alg);
+	assert_int_equal(sqlite3_column_int(st, 1), mine.hash_alg);
+	assert_string_equal((const char *)sqlite3_column_text(st, 2),
+			    mine.wrap_alg == AEAD_SM4CTR_HMACSM3 ? "02" : "01");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), other->aead_alg);
+	sqlite3_finalize(st);
+	/* a wrapped key relabelled as the other version does not unwrap */
+	static const char relabel[] =
+		"UPDATE blobs SET wrapped_key=CASE hex(substr(wrapped_key,1,1))"
+		" WHEN '01' THEN x'02' ELSE x'01' END || substr(wrapped_key,2) WHERE id=1";
+	assert_int_equal(sqlite3_exec(f->db, relabel, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_get(f->s, ida, &out, &err), -1);
+	assert_int_equal(err.code, ERR_CRYPTO);
+	assert_true(verify(f).n >= 1);
+	buf_release(&out);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +413,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_damage_kinds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncation_and_sealed_digest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_master_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mixed_suites, setup, teardown),
+		/* the same with the SM suite */
+		cmocka_unit_test_setup_teardown(test_round_trip_dedup, setup_sm, teardown),
+		cmocka_unit_test_setup_teardown(test_uncommitted_tail_recovered, setup_sm,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bit_flip_located, setup_sm, teardown),
+		cmocka_unit_test_setup_teardown(test_damage_kinds, setup_sm, teardown),
+		cmocka_unit_test_setup_teardown(test_truncation_and_sealed_digest, setup_sm,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_master_key, setup_sm, teardown),
+		cmocka_unit_test_setup_teardown(test_mixed_suites, setup_sm, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,1195 @@
+/*
+ * test_mail.c - unit tests of src/mail: sniffing, parsing (charsets,
+ * attachments, broken structure, limits, size), the JSON trust boundary,
+ * address normalisation, the parse worker (real and misbehaving), and the
+ * worker sandbox itself.
+ *
+ * The worker tests need the custos binary: $CUSTOS_EXE (set by meson);
+ * without it they are skipped.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "mail/mail.h"
+
+static struct mail_limits limits(void)
+{
+	struct mail_limits lim = {
+	    .max_message_size = 256ULL << 20,
+	    .max_depth = 64,
+	    .max_parts = 2000,
+	    .max_header_bytes = 1 << 20,
+	    .timeout_s = 30,
+	    .memory = 1ULL << 30,
+	    .recycle_after = 10000,
+	};
+	return lim;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void parse_with(const char *msg, size_t n, const struct mail_limits *lim,
+		       struct mail_doc *doc)
+{
+	struct error err = ERROR_INIT;
+	mail_doc_init(doc);
+	if (mail_parse((const unsigned char *)msg, n, lim, doc, &err) < 0)
+		fail_msg("mail_parse: %s", err.msg);
+}
+
+static void parse(const char *msg, struct mail_doc *doc)
+{
+	struct mail_limits lim = limits();
+	parse_with(msg, strlen(msg), &lim, doc);
+}
+
+/* --- sniff ------------------------------------------------------------ */
+
+struct sniff_case {
+	const char *name;
+	const char *in;
+	size_t len; /* 0: strlen */
+	int ok;
+	const char *why; /* substring of the refusal */
+};
+
+static void test_sniff(void **state)
+{
+	(void)state;
+	static const struct sniff_case cases[] = {
+	    {"empty", "", 0, 0, "empty"},
+	    {"only newlines", "\n\r\n\n", 0, 0, "no header section"},
+	    {"ELF binary",
+	     "\x7f"
+	     "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0",
+	     20, 0, "not a header field"},
+	    {"PNG image", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16, 0, "not a header field"},
+	    {"plain text", "Hello world,\nthis is a letter.\n", 0, 0, "not a header field"},
+	    {"text that looks like one field", "Note: buy milk\nand eggs\nand bread\n\nbye\n", 0, 0,
+	     "one field line"},
+	    {"NUL in the header section", "Subject: hi\nX-Junk: a\0b\n\nbody\n", 26, 0, "NUL byte"},
+	    {"control bytes in the header section",
+	     "Subject: \x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10\x11\x12\x13\n\nx\n", 0, 0,
+	     "control bytes"},
+	    {"mbox From_ line alone", "From a@b.c Mon Jan  1 00:00:00 2024\n", 0, 0,
+	     "without a message"},
+	    {"mbox From_ line then text", "From a@b.c Mon Jan  1 00:00:00 2024\nhello\n", 0, 0,
+	     "after the From_ line"},
+	    {"mbox From_ line then message",
+	     "From a@b.c Mon Jan  1 00:00:00 2024\nSubject: hi\n\nbody\n", 0, 1, NULL},
+	    {"headers only, no body", "Subject: hi\nFrom: a@b.c", 0, 1, NULL},
+	    {"body without the empty line", "Subject: hi\nFrom: a@b.c\n<html>\x01\0</html>\n", 33,
+	     1, NULL},
+	    {"stray empty lines in the header section",
+	     "Received: from a\n(b [1.2.3.4])\n\n by c with ESMTP\nid 1\n\nReceived: from d\n"
+	     "From: a@b.c\n\nx\n",
+	     0, 1, NULL},
+	    {"badly folded field",
+	     "Received: from a\n by b; Tue, 19 May 98\n22:55 EDT\nFrom: a@b.c\n\nx\n", 0, 1, NULL},
+	    {"LF", "Subject: hi\nFrom: a@b.c\n\nbody\n", 0, 1, NULL},
+	    {"CRLF", "Subject: hi\r\nFrom: a@b.c\r\n\r\nbody\r\n", 0, 1, NULL},
+	    {"folded field", "Subject: a\n  long one\nFrom: a@b.c\n\nx\n", 0, 1, NULL},
+	    {"byte order mark", "\xef\xbb\xbfSubject: hi\n\nbody\n", 0, 1, NULL},
+	    {"leading empty lines", "\n\nSubject: hi\n\nbody\n", 0, 1, NULL},
+	    {"ISO-2022-JP raw header", "Subject: \x1b$BF|K\\\x1b(B\n\nx\n", 0, 1, NULL},
+	    {"indented first line", " From: a@b.c\nTo: d@e.f\n\nx\n", 0, 1, NULL},
+	    {"NUL in the body only", "Subject: hi\n\nbo\0dy\n", 18, 1, NULL},
+	    {"binary body", "Subject: hi\n\n\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10\x11\n", 0,
+	     1, NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct sniff_case *c = &cases[i];
+		struct error err = ERROR_INIT;
+		size_t n = c->len ? c->len : strlen(c->in);
+		int rc = mail_sniff((const unsigned char *)c->in, n, &err);
+		if (c->ok && rc != 0)
+			fail_msg("%s: refused: %s", c->name, err.msg);
+		if (!c->ok) {
+			if (rc == 0)
+				fail_msg("%s: accepted", c->name);
+			assert_int_equal(err.code, ERR_INVALID);
+			if (strstr(err.msg, c->why) == NULL)
+				fail_msg("%s: reason \"%s\" lacks \"%s\"", c->name, err.msg,
+					 c->why);
+		}
+	}
+}
+
+/* --- parse table ------------------------------------------------------ */
+
+struct parse_case {
+	const char *name;
+	const char *msg;
+	const char *subject;   /* expected; NULL: absent */
+	uint32_t set;	       /* flags that must be set */
+	uint32_t clear;	       /* flags that must be clear */
+	const char *from_name; /* first From entry, when from_addr is set */
+	const char *from_addr;
+	int n_att;	      /* -1: not checked */
+	const char *att_name; /* first attachment */
+	const char *att_type;
+	long long att_size;
+	const char *error; /* substring of doc->error, or NULL */
+};
+
+#define HDRS "From: a@example.com\nDate: Tue, 1 Feb 2022 10:00:00 +0800\nMessage-ID: <x@y>\n"
+
+static const struct parse_case parse_cases[] = {
+    {"GB2312 B", HDRS "Subject: =?gb2312?B?1tDOxLLiytQ=?=\n\nx\n", "中文测试", 0,
+     MAIL_F_BAD_ENCODING | MAIL_F_NOT_MIME | MAIL_F_CHARSET_GUESSED, NULL, NULL, 0, NULL, NULL, 0,
+     NULL},
+    {"GBK-only characters labelled gb2312", HDRS "Subject: =?gb2312?B?6UaI0g==?=\n\nx\n", "镕堃", 0,
+     MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"GB18030 four-byte character labelled gb2312", HDRS "Subject: =?GB2312?B?lTKCNg==?=\n\nx\n",
+     "𠀀", 0, MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"x-gbk label", HDRS "Subject: =?x-gbk?B?6UaI0g==?=\n\nx\n", "镕堃", 0, MAIL_F_BAD_ENCODING,
+     NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"euc-cn label", HDRS "Subject: =?euc-cn?B?1tDOxLLiytQ=?=\n\nx\n", "中文测试", 0,
+     MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"cp936 label", HDRS "Subject: =?cp936?B?6UaI0g==?=\n\nx\n", "镕堃", 0, MAIL_F_BAD_ENCODING,
+     NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"GBK character split across two words",
+     HDRS "Subject: =?gb2312?B?suLK?=\n =?gb2312?B?1A==?=\n\nx\n", "测试", 0, MAIL_F_BAD_ENCODING,
+     NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"Big5", HDRS "Subject: =?big5?B?wWPF6aSkpOU=?=\n\nx\n", "繁體中文", 0, MAIL_F_BAD_ENCODING,
+     NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"ISO-2022-JP", HDRS "Subject: =?ISO-2022-JP?B?GyRCRnxLXDhsGyhC?=\n\nx\n", "日本語", 0,
+     MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"UTF-8 Q", HDRS "Subject: =?utf-8?Q?caf=C3=A9_=E2=9C=93?=\n\nx\n", "café ✓", 0,
+     MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"UTF-8 B", HDRS "Subject: =?UTF-8?B?5Lit5paH?=\n\nx\n", "中文", 0, MAIL_F_BAD_ENCODING, NULL,
+     NULL, -1, NULL, NULL, 0, NULL},
+    {"UTF-8 split across words", HDRS "Subject: =?utf-8?B?5Lit?= =?utf-8?B?5paH?= x\n\nx\n",
+     "中文 x", 0, MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"mixed plain and encoded text", HDRS "Subject: Re: =?utf-8?B?5Lit5paH?= report\n\nx\n",
+     "Re: 中文 report", 0, MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"ISO-8859-1 label holding windows-1252", HDRS "Subject: =?iso-8859-1?Q?=80_5?=\n\nx\n", "€ 5",
+     0, MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"ISO-8859-2", HDRS "Subject: =?iso-8859-2?Q?Za=BF=F3=B3=E6?=\n\nx\n", "Zażółć", 0,
+     MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"KOI8-R", HDRS "Subject: =?koi8-r?B?8NLJ18XU?=\n\nx\n", "Привет", 0, MAIL_F_BAD_ENCODING, NULL,
+     NULL, -1, NULL, NULL, 0, NULL},
+    {"windows-1251", HDRS "Subject: =?windows-1251?B?z/Do4uXy?=\n\nx\n", "Привет", 0,
+     MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"raw 8-bit GBK subject (undeclared)", HDRS "Subject: \xd6\xd0\xce\xc4\xb2\xe2\xca\xd4\n\nx\n",
+     "中文测试", MAIL_F_8BIT_HEADERS | MAIL_F_CHARSET_GUESSED, MAIL_F_BAD_ENCODING, NULL, NULL, -1,
+     NULL, NULL, 0, NULL},
+    {"raw 8-bit UTF-8 subject (RFC 6532)", HDRS "Subject: 中文\n\nx\n", "中文", MAIL_F_8BIT_HEADERS,
+     MAIL_F_CHARSET_GUESSED, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"raw Big5 subject, body declares big5",
+     HDRS "Subject: \xc1\x63\xc5\xe9\nContent-Type: text/plain; charset=big5\n\nx\n", "繁體",
+     MAIL_F_8BIT_HEADERS | MAIL_F_CHARSET_GUESSED, 0, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"unknown charset", HDRS "Subject: =?x-no-such?B?1tDOxA==?=\n\nx\n", NULL, MAIL_F_BAD_ENCODING,
+     0, NULL, NULL, -1, NULL, NULL, 0, "undecodable"},
+    {"bytes invalid in the declared charset", HDRS "Subject: =?utf-8?B?/w==?=\n\nx\n", NULL,
+     MAIL_F_BAD_ENCODING, 0, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"NUL inside an encoded word", HDRS "Subject: =?utf-8?Q?a=00b?=\n\nx\n", NULL,
+     MAIL_F_BAD_ENCODING, 0, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"control characters become spaces", HDRS "Subject: =?utf-8?Q?a=0Ab=09c?=\n\nx\n", "a b c", 0,
+     0, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"addresses",
+     "From: =?utf-8?B?5Lit5paH?= <Zhang.San@Example.COM>\n"
+     "To: friends: a@b.example, \"Li, Si\" <li@C.example>;\n"
+     "To: late@d.example\nDate: Tue, 1 Feb 2022 10:00:00 +0800\n"
+     "Message-ID: <1@x>\nSubject: s\n\nx\n",
+     "s", 0, MAIL_F_NO_MESSAGE_ID | MAIL_F_BAD_DATE, "中文", "Zhang.San@example.com", -1, NULL,
+     NULL, 0, NULL},
+    {"missing Message-ID", "From: a@b.c\nDate: Tue, 1 Feb 2022 10:00:00 +0800\nSubject: s\n\nx\n",
+     "s", MAIL_F_NO_MESSAGE_ID, MAIL_F_BAD_DATE, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"empty Message-ID", "Message-ID: <>\nDate: Tue, 1 Feb 2022 10:00:00 +0800\nSubject: s\n\nx\n",
+     "s", MAIL_F_NO_MESSAGE_ID, 0, NULL, NULL, -1, NULL, NULL, 0, "unusable Message-ID"},
+    {"bad Date", "Message-ID: <a@b>\nDate: 32 Foo 2022 99:99\nSubject: s\n\nx\n", "s",
+     MAIL_F_BAD_DATE, MAIL_F_NO_MESSAGE_ID, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"missing Date", "Message-ID: <a@b>\nSubject: s\n\nx\n", "s", MAIL_F_BAD_DATE, 0, NULL, NULL,
+     -1, NULL, NULL, 0, NULL},
+    {"RFC 2231 Chinese filename (gb2312 label)",
+     HDRS "Subject: s\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+	  "Content-Type: text/plain\n\nhi\n--b\n"
+	  "Content-Type: Application/PDF\n"
+	  "Content-Disposition: attachment; filename*=gb2312''%B1%A8%B8%E6.pdf\n"
+	  "Content-Transfer-Encoding: base64\n\nSGVsbG8gV29ybGQh\n--b--\n",
+     "s", 0, MAIL_F_NOT_MIME | MAIL_F_BAD_ENCODING, NULL, NULL, 1, "报告.pdf", "application/pdf",
+     12, NULL},
+    {"RFC 2231 continuations",
+     HDRS "Subject: s\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+	  "Content-Type: text/plain\nContent-Disposition: attachment;\n"
+	  " filename*0*=utf-8''%E6%8A%A5; filename*1*=%E5%91%8A.txt\n\nabc\n--b--\n",
+     "s", 0, MAIL_F_NOT_MIME | MAIL_F_BAD_ENCODING, NULL, NULL, 1, "报告.txt", "text/plain", 3,
+     NULL},
+    {"RFC 2047 name parameter",
+     HDRS "Subject: s\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+	  "Content-Type: application/octet-stream; name=\"=?utf-8?B?5oql5ZGKLnBkZg==?=\"\n"
+	  "Content-Transfer-Encoding: quoted-printable\n\na=3Db\n--b--\n",
+     "s", 0, MAIL_F_NOT_MIME | MAIL_F_BAD_ENCODING, NULL, NULL, 1, "报告.pdf",
+     "application/octet-stream", 3, NULL},
+    {"multipart with attachments and an attached message",
+     HDRS "Subject: s\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"o\"\n\n"
+	  "preamble\n--o\nContent-Type: multipart/alternative; boundary=i\n\n"
+	  "--i\nContent-Type: text/plain\n\nplain\n--i\nContent-Type: text/html\n\n<p>h</p>\n"
+	  "--i--\n--o\nContent-Type: image/PNG\nContent-Disposition: inline; filename=a.png\n"
+	  "Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n"
+	  "--o\nContent-Type: message/rfc822\nContent-Disposition: attachment; filename=f.eml\n\n"
+	  "Subject: inner\n\ninner body\n--o--\nepilogue\n",
+     "s", 0, MAIL_F_NOT_MIME | MAIL_F_BAD_ENCODING | MAIL_F_LIMITS, NULL, NULL, 2, "a.png",
+     "image/png", 8, NULL},
+    {"broken base64",
+     HDRS "Subject: s\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+	  "SGVsbG8*gV29ybGQh\n",
+     "s", MAIL_F_BAD_ENCODING, MAIL_F_NOT_MIME, NULL, NULL, 0, NULL, NULL, 0, "base64"},
+    {"base64 with data after the padding",
+     HDRS "Subject: s\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+	  "SGk=\nSGk=\n",
+     "s", MAIL_F_BAD_ENCODING, 0, NULL, NULL, 0, NULL, NULL, 0, NULL},
+    {"broken quoted-printable",
+     HDRS "Subject: s\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n"
+	  "a=ZZb\n",
+     "s", MAIL_F_BAD_ENCODING, 0, NULL, NULL, 0, NULL, NULL, 0, "quoted-printable"},
+    {"unknown transfer encoding",
+     HDRS "Subject: s\nContent-Type: text/plain\nContent-Transfer-Encoding: x-rot13\n\nx\n", "s",
+     MAIL_F_BAD_ENCODING, 0, NULL, NULL, 0, NULL, NULL, 0, NULL},
+    {"multipart without a boundary",
+     HDRS "Subject: s\nContent-Type: multipart/mixed\n\n--b\nContent-Type: text/plain\n\nx\n"
+	  "--b--\n",
+     "s", MAIL_F_NOT_MIME, MAIL_F_LIMITS, NULL, NULL, -1, NULL, NULL, 0, "boundary"},
+    {"invalid header line", HDRS "Subject: s\nthis is not a header\nX-A: b\n\nx\n", "s",
+     MAIL_F_NOT_MIME, 0, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"NUL bytes in the body", NULL, "s", MAIL_F_NUL_BYTES, 0, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"mbox From_ line first", "From a@b.c Mon Jan  1 00:00:00 2024\n" HDRS "Subject: s\n\nbody\n",
+     "s", 0, MAIL_F_NOT_MIME, "", "a@example.com", -1, NULL, NULL, 0, NULL},
+    {"CRLF line ends",
+     "From: A <a@example.com>\r\nDate: Tue, 1 Feb 2022 10:00:00 +0800\r\nMessage-ID: <x@y>\r\n"
+     "Subject: =?utf-8?B?5Lit5paH?=\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+     "--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=x.txt\r\n"
+     "\r\nabc\r\n--b--\r\n",
+     "中文", 0, MAIL_F_NOT_MIME | MAIL_F_NO_MESSAGE_ID | MAIL_F_BAD_DATE, "A", "a@example.com", 1,
+     "x.txt", "text/plain", 3, NULL},
+    {"indented first field", "  Subject: indented\nFrom: a@b.c\n\nx\n", "indented", 0,
+     MAIL_F_NOT_MIME, "", "a@b.c", 0, NULL, NULL, 0, NULL},
+    {"headers only", "Subject: only\nFrom: a@b.c", "only", MAIL_F_NO_MESSAGE_ID, MAIL_F_NOT_MIME,
+     NULL, NULL, 0, NULL, NULL, 0, NULL},
+};
+
+static void check_case(const struct parse_case *c, const struct mail_doc *doc)
+{
+	/* The subject of a broken word is whatever GMime made of it. */
+	int any_subject = c->subject == NULL && c->set == MAIL_F_BAD_ENCODING;
+	if (!any_subject &&
+	    (c->subject == NULL ? doc->subject != NULL
+				: doc->subject == NULL || strcmp(doc->subject, c->subject) != 0))
+		fail_msg("%s: subject \"%s\", want \"%s\"", c->name,
+			 doc->subject ? doc->subject : "(null)",
+			 c->subject ? c->subject : "(null)");
+	if ((doc->flags & c->set) != c->set || (doc->flags & c->clear) != 0)
+		fail_msg("%s: flags 0x%x (error: %s), want set 0x%x clear 0x%x", c->name,
+			 doc->flags, doc->error ? doc->error : "-", c->set, c->clear);
+	if (c->from_addr != NULL) {
+		if (doc->from.n < 1 || strcmp(doc->from.v[0].addr, c->from_addr) != 0)
+			fail_msg("%s: from addr \"%s\"", c->name,
+				 doc->from.n ? doc->from.v[0].addr : "(none)");
+		const char *name = doc->from.v[0].name ? doc->from.v[0].name : "";
+		if (strcmp(name, c->from_name) != 0)
+			fail_msg("%s: from name \"%s\", want \"%s\"", c->name, name, c->from_name);
+	}
+	if (c->n_att >= 0 && doc->n_att != (size_t)c->n_att)
+		fail_msg("%s: %zu attachments, want %d", c->name, doc->n_att, c->n_att);
+	if (c->att_name != NULL) {
+		const struct mail_attachment *a = &doc->att[0];
+		if (a->filename == NULL || strcmp(a->filename, c->att_name) != 0)
+			fail_msg("%s: attachment name \"%s\"", c->name,
+				 a->filename ? a->filename : "(null)");
+		if (strcmp(a->content_type, c->att_type) != 0)
+			fail_msg("%s: attachment type \"%s\"", c->name, a->content_type);
+		if ((long long)a->size != c->att_size)
+			fail_msg("%s: attachment size %llu, want %lld", c->name,
+				 (unsigned long long)a->size, c->att_size);
+	}
+	if (c->error != NULL && (doc->error == NULL || strstr(doc->error, c->error) == NULL))
+		fail_msg("%s: error \"%s\" lacks \"%s\"", c->name,
+			 doc->error ? doc->error : "(null)", c->error);
+}
+
+static const char *case_msg(const char *name)
+{
+	for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++)
+		if (strcmp(parse_cases[i].name, name) == 0)
+			return parse_cases[i].msg;
+	fail_msg("no case %s", name);
+	return NULL;
+}
+
+static void test_parse_table(void **state)
+{
+	(void)state;
+	static const char nul_msg[] = HDRS "Subject: s\n\nbo\0dy\n";
+	struct mail_limits lim = limits();
+	for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+		const struct parse_case *c = &parse_cases[i];
+		struct mail_doc doc;
+		if (c->msg == NULL)
+			parse_with(nul_msg, sizeof(nul_msg) - 1, &lim, &doc);
+		else
+			parse(c->msg, &doc);
+		check_case(c, &doc);
+		mail_doc_release(&doc);
+	}
+}
+
+static void test_parse_details(void **state)
+{
+	(void)state;
+	struct mail_doc doc;
+	/* dates, ids, lists, attachments in an attached message */
+	parse(case_msg("addresses"), &doc);
+	assert_string_equal(doc.message_id, "1@x");
+	assert_int_equal(doc.date, 1643680800);
+	assert_string_equal(doc.date_raw, "Tue, 1 Feb 2022 10:00:00 +0800");
+	assert_int_equal(doc.to.n, 3); /* group members and the second To field */
+	assert_string_equal(doc.to.v[0].addr, "a@b.example");
+	assert_null(doc.to.v[0].name);
+	assert_string_equal(doc.to.v[1].addr, "li@c.example");
+	assert_string_equal(doc.to.v[1].name, "Li, Si");
+	assert_string_equal(doc.to.v[2].addr, "late@d.example");
+	mail_doc_release(&doc);
+
+	parse(case_msg("multipart with attachments and an attached message"), &doc);
+	assert_int_equal(doc.n_parts, 7);
+	assert_int_equal(doc.depth, 2);
+	assert_string_equal(doc.att[1].filename, "f.eml");
+	assert_string_equal(doc.att[1].content_type, "message/rfc822");
+	assert_int_equal(doc.att[1].size,
+			 strlen("inner body")); /* the delimiter owns the line end */
+	mail_doc_release(&doc);
+
+	/* a very long subject is cut visibly */
+	size_t n = MAIL_DOC_MAX_STRING + 5000;
+	char *msg = malloc(n + 64);
+	int k = snprintf(msg, 64, "Subject: ");
+	memset(msg + k, 'a', n);
+	strcpy(msg + k + n, "\n\nx\n");
+	parse(msg, &doc);
+	assert_int_equal(strlen(doc.subject), MAIL_DOC_MAX_STRING);
+	assert_true(doc.flags & MAIL_F_LIMITS);
+	assert_non_null(strstr(doc.error, "Subject longer than"));
+	mail_doc_release(&doc);
+	free(msg);
+}
+
+/* --- limits ----------------------------------------------------------- */
+
+/* levels nested multiparts, each with its own boundary. */
+static char *nested(unsigned levels, size_t *len_r)
+{
+	struct buf b;
+	struct error err = ERROR_INIT;
+	buf_init(&b, BUF_UNLIMITED);
+	buf_append_str(&b,
+		       "Subject: deep\nMessage-ID: <d@x>\nContent-Type: multipart/mixed; "
+		       "boundary=\"b0\"\n\n",
+		       &err);
+	for (unsigned i = 0; i < levels; i++)
+		buf_printf(&b, &err, "--b%u\nContent-Type: multipart/mixed; boundary=\"b%u\"\n\n",
+			   i, i + 1);
+	buf_printf(&b, &err, "--b%u\nContent-Type: text/plain\n\nleaf\n", levels);
+	for (unsigned i = levels + 1; i-- > 0;)
+		buf_printf(&b, &err, "--b%u--\n", i);
+	return (char *)buf_detach(&b, len_r);
+}
+
+static void test_deep_nesting(void **state)
+{
+	(void)state;
+	struct mail_limits lim = limits();
+	struct mail_doc doc;
+	size_t n;
+	char *msg = nested(10000, &n);
+	double t0 = now_s();
+	parse_with(msg, n, &lim, &doc);
+	double took = now_s() - t0;
+	assert_true(doc.flags & MAIL_F_LIMITS);
+	assert_non_null(strstr(doc.error, "nesting deeper than 64"));
+	assert_string_equal(doc.subject, "deep"); /* the headers still are */
+	assert_string_equal(doc.message_id, "d@x");
+	assert_int_equal(doc.n_parts, 0);
+	assert_true(took < 2.0);
+	mail_doc_release(&doc);
+	free(msg);
+
+	/* Within the limit: parsed to the leaf. */
+	msg = nested(60, &n);
+	parse_with(msg, n, &lim, &doc);
+	assert_false(doc.flags & MAIL_F_LIMITS);
+	assert_int_equal(doc.depth, 61);
+	assert_int_equal(doc.n_parts, 62);
+	mail_doc_release(&doc);
+	free(msg);
+
+	/* With a limit past GMime's own (1024), GMime's stop is reported. */
+	lim.max_depth = 5000;
+	lim.max_parts = 100000;
+	msg = nested(1500, &n);
+	parse_with(msg, n, &lim, &doc);
+	assert_true(doc.flags & MAIL_F_LIMITS);
+	assert_true(doc.depth <= 1025);
+	mail_doc_release(&doc);
+	free(msg);
+}
+
+static void test_other_limits(void **state)
+{
+	(void)state;
+	struct mail_limits lim = limits();
+	struct mail_doc doc;
+	struct buf b;
+	struct error err = ERROR_INIT;
+
+	/* too many parts */
+	buf_init(&b, BUF_UNLIMITED);
+	buf_append_str(&b, "Subject: many\nContent-Type: multipart/mixed; boundary=m\n\n", &err);
+	for (int i = 0; i < 3000; i++)
+		buf_append_str(&b, "--m\n\nx\n", &err);
+	buf_append_str(&b, "--m--\n", &err);
+	parse_with((const char *)b.data, b.len, &lim, &doc);
+	assert_true(doc.flags & MAIL_F_LIMITS);
+	assert_non_null(strstr(doc.error, "more than 2000 MIME parts"));
+	assert_string_equal(doc.subject, "many");
+	mail_doc_release(&doc);
+	buf_release(&b);
+
+	/* a header section past max_header_bytes: cut, still read */
+	lim.max_header_bytes = 4096;
+	buf_init(&b, BUF_UNLIMITED);
+	buf_append_str(&b, "Subject: big header\n", &err);
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&b, &err, "X-Filler-%d: some value\n", i);
+	buf_append_str(&b, "\nbody\n", &err);
+	parse_with((const char *)b.data, b.len, &lim, &doc);
+	assert_true(doc.flags & MAIL_F_LIMITS);
+	assert_non_null(strstr(doc.error, "header block larger than 4096"));
+	assert_string_equal(doc.subject, "big header");
+	mail_doc_release(&doc);
+	buf_release(&b);
+
+	/* millions of lines that each must be compared with 60 boundaries */
+	size_t n;
+	char *deep = nested(60, &n);
+	buf_init(&b, BUF_UNLIMITED);
+	buf_append(&b, deep, (size_t)(strstr(deep, "--b60--") - deep), &err); /* left open */
+	for (int i = 0; i < 2000000; i++)
+		buf_append_str(&b, "--x\n", &err);
+	double t0 = now_s();
+	parse_with((const char *)b.data, b.len, &lim, &doc);
+	assert_true(now_s() - t0 < 5.0);
+	assert_true(doc.flags & MAIL_F_LIMITS);
+	assert_non_null(strstr(doc.error, "look like MIME delimiters"));
+	mail_doc_release(&doc);
+	buf_release(&b);
+	free(deep);
+
+	/* a message past max_message_size: headers only */
+	lim = limits();
+	lim.max_message_size = 1024;
+	buf_init(&b, BUF_UNLIMITED);
+	buf_append_str(&b, "Subject: large\n\n", &err);
+	for (int i = 0; i < 100; i++)
+		buf_append_str(&b, "0123456789012345678901234567890123456789\n", &err);
+	parse_with((const char *)b.data, b.len, &lim, &doc);
+	assert_true(doc.flags & MAIL_F_LIMITS);
+	assert_non_null(strstr(doc.error, "larger than 1024"));
+	assert_string_equal(doc.subject, "large");
+	mail_doc_release(&doc);
+	buf_release(&b);
+}
+
+static void test_100mb_message(void **state)
+{
+	(void)state;
+	/* One attachment of 75 MiB decoded, 100 MiB as base64 lines. */
+	const size_t decoded = 75u << 20;
+	const size_t lines = decoded / 57;
+	const char head[] = "Subject: big\nMessage-ID: <big@x>\nContent-Type: multipart/mixed; "
+			    "boundary=B\n\n--B\nContent-Type: text/plain\n\nsee attached\n--B\n"
+			    "Content-Type: application/octet-stream\nContent-Disposition: "
+			    "attachment; filename=big.bin\nContent-Transfer-Encoding: base64\n\n";
+	const char tail[] = "--B--\n";
+	const char line[] =
+	    "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx"
+	    "MjM0\n";
+	size_t n = strlen(head) + lines * (sizeof(line) - 1) + strlen(tail);
+	char *msg = malloc(n);
+	assert_non_null(msg);
+	char *p = msg;
+	memcpy(p, head, strlen(head));
+	p += strlen(head);
+	for (size_t i = 0; i < lines; i++, p += sizeof(line) - 1)
+		memcpy(p, line, sizeof(line) - 1);
+	memcpy(p, tail, strlen(tail));
+	assert_true(n > 100u << 20);
+
+	struct mail_limits lim = limits();
+	struct mail_doc doc;
+	struct rusage before, after;
+	getrusage(RUSAGE_SELF, &before);
+	double t0 = now_s();
+	parse_with(msg, n, &lim, &doc);
+	double took = now_s() - t0;
+	getrusage(RUSAGE_SELF, &after);
+	assert_int_equal(doc.flags & ~(uint32_t)MAIL_F_BAD_DATE, 0);
+	assert_int_equal(doc.n_att, 1);
+	assert_string_equal(doc.att[0].filename, "big.bin");
+	assert_int_equal(doc.att[0].size, lines * 57);
+	/* GMime works on the caller's bytes: no copy of the message. */
+	assert_true((after.ru_maxrss - before.ru_maxrss) * 1024L < (long)n / 2);
+	assert_true(took < 60.0);
+	mail_doc_release(&doc);
+	free(msg);
+}
+
+/* --- JSON ------------------------------------------------------------- */
+
+static void add_addr(struct mail_addr_list *l, const char *name, const char *addr)
+{
+	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n].name = name ? strdup(name) : NULL;
+	l->v[l->n].addr = strdup(addr);
+	l->n++;
+}
+
+static void fill_doc(struct mail_doc *d)
+{
+	mail_doc_init(d);
+	d->flags = MAIL_F_8BIT_HEADERS | MAIL_F_CHARSET_GUESSED;
+	d->message_id = strdup("abc@example.com");
+	d->date = -86400;
+	d->date_raw = strdup("Wed, 31 Dec 1969 00:00:00 +0000");
+	d->subject = strdup("报告 \"quoted\" \\ ✓");
+	add_addr(&d->from, "张三", "zhang@example.com");
+	add_addr(&d->to, NULL, "a@b.c");
+	add_addr(&d->to, "B", "b@b.c");
+	add_addr(&d->reply_to, NULL, "r@b.c");
+	d->att = calloc(2, sizeof(*d->att));
+	d->n_att = 2;
+	d->att[0].filename = strdup("报告.pdf");
+	d->att[0].content_type = strdup("application/pdf");
+	d->att[0].size = 123456789012ULL;
+	d->att[1].content_type = strdup("image/png");
+	d->n_parts = 4;
+	d->depth = 1;
+	d->error = strdup("something");
+}
+
+static int str_eq(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+static int list_eq(const struct mail_addr_list *a, const struct mail_addr_list *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (!str_eq(a->v[i].name, b->v[i].name) || !str_eq(a->v[i].addr, b->v[i].addr))
+			return 0;
+	return 1;
+}
+
+static int doc_eq(const struct mail_doc *a, const struct mail_doc *b)
+{
+	if (a->flags != b->flags || a->date != b->date || a->n_parts != b->n_parts ||
+	    a->depth != b->depth || a->n_att != b->n_att || !str_eq(a->message_id, b->message_id) ||
+	    !str_eq(a->date_raw, b->date_raw) || !str_eq(a->subject, b->subject) ||
+	    !str_eq(a->error, b->error) || !list_eq(&a->from, &b->from) ||
+	    !list_eq(&a->to, &b->to) || !list_eq(&a->cc, &b->cc) || !list_eq(&a->bcc, &b->bcc) ||
+	    !list_eq(&a->reply_to, &b->reply_to))
+		return 0;
+	for (size_t i = 0; i < a->n_att; i++)
+		if (!str_eq(a->att[i].filename, b->att[i].filename) ||
+		    !str_eq(a->att[i].content_type, b->att[i].content_type) ||
+		    a->att[i].size != b->att[i].size)
+			return 0;
+	return 1;
+}
+
+static void test_json_round_trip(void **state)
+{
+	(void)state;
+	struct mail_doc a, b;
+	struct buf out;
+	struct error err = ERROR_INIT;
+	fill_doc(&a);
+	mail_doc_init(&b);
+	buf_init(&out, MAIL_DOC_MAX_JSON);
+	assert_int_equal(mail_doc_to_json(&a, &out, &err), 0);
+	if (mail_doc_from_json((const char *)out.data, out.len, &b, &err) < 0)
+		fail_msg("from_json: %s", err.msg);
+	assert_true(doc_eq(&a, &b));
+	mail_doc_release(&a);
+	mail_doc_release(&b);
+
+	/* every parse case survives the trip */
+	for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+		if (parse_cases[i].msg == NULL)
+			continue;
+		parse(parse_cases[i].msg, &a);
+		buf_reset(&out);
+		assert_int_equal(mail_doc_to_json(&a, &out, &err), 0);
+		assert_int_equal(mail_doc_from_json((const char *)out.data, out.len, &b, &err), 0);
+		assert_true(doc_eq(&a, &b));
+		mail_doc_release(&a);
+		mail_doc_release(&b);
+	}
+	buf_release(&out);
+}
+
+struct json_case {
+	const char *name;
+	const char *json;
+	const char *why;
+};
+
+#define BASE "\"v\":1,\"flags\":0,\"date\":0,\"n_parts\":1,\"depth\":0"
+
+static void test_json_reject(void **state)
+{
+	(void)state;
+	static const struct json_case cases[] = {
+	    {"not JSON", "{\"v\":1,", "not JSON"},
+	    {"an array", "[1,2]", "not a JSON object"},
+	    {"v missing", "{\"flags\":0,\"date\":0,\"n_parts\":1,\"depth\":0}", "missing"},
+	    {"v 2", "{\"v\":2,\"flags\":0,\"date\":0,\"n_parts\":1,\"depth\":0}", "out of range"},
+	    {"flags a string", "{\"v\":1,\"flags\":\"0\",\"date\":0,\"n_parts\":1,\"depth\":0}",
+	     "flags: not an integer"},
+	    {"duplicate flags", "{" BASE ",\"flags\":0}", "duplicate"},
+	    {"flags unknown bit", "{\"v\":1,\"flags\":1024,\"date\":0,\"n_parts\":1,\"depth\":0}",
+	     "flags"},
+	    {"flags negative", "{\"v\":1,\"flags\":-1,\"date\":0,\"n_parts\":1,\"depth\":0}",
+	     "flags"},
+	    {"date a float", "{\"v\":1,\"flags\":0,\"date\":1.5,\"n_parts\":1,\"depth\":0}",
+	     "not an integer"},
+	    {"n_parts too big",
+	     "{\"v\":1,\"flags\":0,\"date\":0,\"n_parts\":4294967296,\"depth\":0}", "n_parts"},
+	    {"subject a number", "{" BASE ",\"subject\":5}", "subject: not a string"},
+	    {"subject empty", "{" BASE ",\"subject\":\"\"}", "subject: empty"},
+	    {"subject invalid UTF-8", "{" BASE ",\"subject\":\"\xff\xfe\"}", "not JSON"},
+	    {"subject with NUL", "{" BASE ",\"subject\":\"a\\u0000b\"}", "not JSON"},
+	    {"subject lone surrogate", "{" BASE ",\"subject\":\"\\ud800\"}", "not JSON"},
+	    {"unknown key", "{" BASE ",\"body\":\"x\"}", "unknown key"},
+	    {"duplicate key", "{" BASE ",\"subject\":\"a\",\"subject\":\"b\"}", "duplicate"},
+	    {"from not an array", "{" BASE ",\"from\":{}}", "not an array"},
+	    {"from entry not an object", "{" BASE ",\"from\":[\"a@b\"]}", "not an object"},
+	    {"from entry without addr", "{" BASE ",\"from\":[{\"name\":\"x\"}]}", "no addr"},
+	    {"from entry unknown key", "{" BASE ",\"from\":[{\"addr\":\"a@b\",\"x\":1}]}",
+	     "unknown key"},
+	    {"attachment type in capitals",
+	     "{" BASE ",\"attachments\":[{\"content_type\":\"Text/Plain\",\"size\":1}]}",
+	     "lower-case"},
+	    {"attachment type without slash",
+	     "{" BASE ",\"attachments\":[{\"content_type\":\"text\",\"size\":1}]}", "lower-case"},
+	    {"attachment size negative",
+	     "{" BASE ",\"attachments\":[{\"content_type\":\"a/b\",\"size\":-1}]}", "out of range"},
+	    {"attachment without size", "{" BASE ",\"attachments\":[{\"content_type\":\"a/b\"}]}",
+	     "missing"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mail_doc doc;
+		struct error err = ERROR_INIT;
+		mail_doc_init(&doc);
+		int rc = mail_doc_from_json(cases[i].json, strlen(cases[i].json), &doc, &err);
+		if (rc == 0)
+			fail_msg("%s: accepted", cases[i].name);
+		assert_int_equal(err.code, ERR_INVALID);
+		if (strstr(err.msg, cases[i].why) == NULL)
+			fail_msg("%s: \"%s\" lacks \"%s\"", cases[i].name, err.msg, cases[i].why);
+		/* nothing half-filled is left behind */
+		assert_null(doc.subject);
+		assert_int_equal(doc.from.n, 0);
+		assert_int_equal(doc.n_att, 0);
+	}
+}
+
+static void test_json_reject_big(void **state)
+{
+	(void)state;
+	struct buf b;
+	struct error err = ERROR_INIT;
+	struct mail_doc doc;
+	mail_doc_init(&doc);
+
+	/* a string past 64 KiB */
+	buf_init(&b, BUF_UNLIMITED);
+	buf_append_str(&b, "{" BASE ",\"subject\":\"", &err);
+	for (int i = 0; i < MAIL_DOC_MAX_STRING + 1; i++)
+		buf_append_byte(&b, 'a', &err);
+	buf_append_str(&b, "\"}", &err);
+	assert_int_equal(mail_doc_from_json((const char *)b.data, b.len, &doc, &err), -1);
+	assert_non_null(strstr(err.msg, "longer than"));
+	buf_release(&b);
+
+	/* too many addresses */
+	buf_init(&b, BUF_UNLIMITED);
+	buf_append_str(&b, "{" BASE ",\"to\":[", &err);
+	for (int i = 0; i <= MAIL_DOC_MAX_ADDRS; i++)
+		buf_append_str(&b, i ? ",{\"addr\":\"a@b\"}" : "{\"addr\":\"a@b\"}", &err);
+	buf_append_str(&b, "]}", &err);
+	assert_int_equal(mail_doc_from_json((const char *)b.data, b.len, &doc, &err), -1);
+	assert_non_null(strstr(err.msg, "more than"));
+	buf_release(&b);
+
+	/* too deep to be a document (jansson's own depth limit) */
+	buf_init(&b, BUF_UNLIMITED);
+	for (int i = 0; i < 100000; i++)
+		buf_append_byte(&b, '[', &err);
+	assert_int_equal(mail_doc_from_json((const char *)b.data, b.len, &doc, &err), -1);
+	buf_release(&b);
+
+	/* past the answer size */
+	char *big = malloc(MAIL_DOC_MAX_JSON + 2);
+	memset(big, ' ', MAIL_DOC_MAX_JSON + 1);
+	assert_int_equal(mail_doc_from_json(big, MAIL_DOC_MAX_JSON + 1, &doc, &err), -1);
+	free(big);
+}
+
+/* --- addresses ---------------------------------------------------------- */
+
+static void test_addr_normalize(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"Zhang.San@Example.COM", "zhang.san@example.com"},
+	    {"  <a@b.c>\t", "a@b.c"},
+	    {"用户@例子.中国", "用户@例子.中国"},
+	    {"a@[192.0.2.1]", "a@[192.0.2.1]"},
+	    {"\"a@b\"@c.d", "\"a@b\"@c.d"},
+	    {"", NULL},
+	    {"nobody", NULL},
+	    {"@b.c", NULL},
+	    {"a@", NULL},
+	    {"a b@c.d", NULL},
+	    {"a@b..c", NULL},
+	    {"a@.b", NULL},
+	    {"a@b.", NULL},
+	    {"a@b,c@d", NULL},
+	    {"a@\xff.com", NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *r = mail_addr_normalize(cases[i].in);
+		if (!str_eq(r, cases[i].out))
+			fail_msg("\"%s\": \"%s\", want \"%s\"", cases[i].in, r ? r : "(null)",
+				 cases[i].out ? cases[i].out : "(null)");
+		free(r);
+	}
+	char long_addr[400];
+	memset(long_addr, 'a', sizeof(long_addr));
+	memcpy(long_addr + 340, "@b.c", 5);
+	assert_null(mail_addr_normalize(long_addr));
+	assert_null(mail_addr_normalize(NULL));
+}
+
+/* --- the worker -------------------------------------------------------- */
+
+static const char *custos_exe(void)
+{
+	const char *e = getenv("CUSTOS_EXE");
+	return e != NULL && *e != '\0' && access(e, X_OK) == 0 ? e : NULL;
+}
+
+static const char simple_msg[] = "From: a@example.com\nSubject: =?big5?B?wWPF6aSkpOU=?=\n"
+				 "Message-ID: <w@x>\nDate: Tue, 1 Feb 2022 10:00:00 +0800\n\nhi\n";
+
+static void worker_parse_ok(struct mail_worker *w, const char *msg)
+{
+	struct mail_doc doc;
+	struct error err = ERROR_INIT;
+	mail_doc_init(&doc);
+	if (mail_worker_parse(w, (const unsigned char *)msg, strlen(msg), &doc, &err) < 0)
+		fail_msg("mail_worker_parse: %s", err.msg);
+	if (doc.flags & MAIL_F_PARSE_FAILED)
+		fail_msg("parse failed: %s", doc.error);
+	assert_string_equal(doc.subject, "繁體中文");
+	mail_doc_release(&doc);
+}
+
+/* The worker holds stdin, stdout and stderr only, and no environment but
+ * sanitizer settings. */
+static void check_worker_process(int pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	DIR *d = opendir(path);
+	assert_non_null(d);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		int fd = atoi(e->d_name);
+		if (fd > 2)
+			fail_msg("worker has descriptor %d open", fd);
+	}
+	closedir(d);
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char env[65536];
+	size_t n = fread(env, 1, sizeof(env) - 1, f);
+	fclose(f);
+	for (size_t i = 0; i < n; i += strlen(env + i) + 1) {
+		env[n] = '\0';
+		if (strncmp(env + i, "ASAN_OPTIONS=", 13) != 0 &&
+		    strncmp(env + i, "UBSAN_OPTIONS=", 14) != 0 &&
+		    strncmp(env + i, "LSAN_OPTIONS=", 13) != 0)
+			fail_msg("worker environment holds %s", env + i);
+	}
+}
+
+static void test_worker_real(void **state)
+{
+	(void)state;
+	const char *exe = custos_exe();
+	if (exe == NULL)
+		skip();
+	struct mail_limits lim = limits();
+	lim.recycle_after = 2;
+	struct mail_worker *w;
+	struct error err = ERROR_INIT;
+	int leak = open("/dev/null", O_RDONLY); /* without O_CLOEXEC */
+	setenv("CUSTOS_TEST_SECRET", "hunter2", 1);
+	if (mail_worker_start(&w, exe, &lim, &err) < 0)
+		fail_msg("start: %s", err.msg);
+	close(leak);
+	unsetenv("CUSTOS_TEST_SECRET");
+	int pids[5];
+	for (int i = 0; i < 5; i++) {
+		worker_parse_ok(w, simple_msg);
+		pids[i] = mail_worker_pid(w);
+		if (i == 0)
+			check_worker_process(pids[0]);
+	}
+	/* recycled after every second message (and restarted on demand) */
+	assert_true(pids[0] > 0);
+	assert_int_equal(pids[1], 0);
+	assert_true(pids[2] > 0);
+	assert_int_not_equal(pids[2], pids[0]);
+	assert_int_equal(pids[3], 0);
+	assert_true(pids[4] > 0);
+
+	/* a message past max_message_size only sends its header section */
+	mail_worker_stop(w);
+	lim = limits();
+	lim.max_message_size = 4096;
+	assert_int_equal(mail_worker_start(&w, exe, &lim, &err), 0);
+	struct buf b;
+	buf_init(&b, BUF_UNLIMITED);
+	buf_append_str(&b,
+		       "Subject: large\nContent-Type: multipart/mixed; boundary=x\n\n--x\n"
+		       "Content-Disposition: attachment; filename=a\n\n",
+		       &err);
+	for (int i = 0; i < 1000; i++)
+		buf_append_str(&b, "0123456789\n", &err);
+	buf_append_str(&b, "--x--\n", &err);
+	struct mail_doc doc;
+	mail_doc_init(&doc);
+	assert_int_equal(mail_worker_parse(w, b.data, b.len, &doc, &err), 0);
+	assert_true(doc.flags & MAIL_F_LIMITS);
+	assert_string_equal(doc.subject, "large");
+	assert_int_equal(doc.n_att, 0);
+	assert_non_null(strstr(doc.error, "larger than 4096"));
+	mail_doc_release(&doc);
+	buf_release(&b);
+	mail_worker_stop(w);
+
+	/* no worker at all */
+	assert_int_equal(mail_worker_start(&w, "/nonexistent/custos", &lim, &err), -1);
+	assert_non_null(strstr(err.msg, "cannot run"));
+}
+
+/* A fake worker: a shell script that misbehaves once (the first time it
+ * runs, a marker file does not exist yet), then execs the real worker.
+ * Fakes that answer wait for the request first: a worker that speaks
+ * before it is asked is replaced before the request is sent. */
+struct fake {
+	const char *name;
+	const char *once; /* shell commands of the bad first run */
+	uint32_t timeout_s;
+	const char *why; /* substring of doc->error */
+	int big;	 /* send a message larger than a pipe holds */
+};
+
+static void test_worker_fakes(void **state)
+{
+	(void)state;
+	const char *exe = custos_exe();
+	if (exe == NULL)
+		skip();
+	static const struct fake fakes[] = {
+	    {"dies", "kill -SEGV $$", 30, "killed by signal 11", 0},
+	    {"dies while the request is written (EPIPE, SIGPIPE)", "exit 0", 30,
+	     "exited with status 0", 1},
+	    {"exits", "exit 3", 30, "exited with status 3", 0},
+	    {"hangs", "exec sleep 30", 1, "timed out after 1 s", 0},
+	    {"answers garbage JSON", "printf '\\000\\000\\000\\005hello'; exec sleep 30", 30,
+	     "answered garbage: not JSON", 0},
+	    {"answers a bad document",
+	     "printf '\\000\\000\\000\\015{\"v\":1,\"x\":2}'; exec sleep 30", 30,
+	     "answered garbage: bad document", 0},
+	    {"claims a huge answer", "printf '\\377\\377\\377\\377'; exec sleep 30", 30,
+	     "a response length of 4294967295", 0},
+	    {"answers and then some",
+	     "printf '\\000\\000\\000\\060{\"v\":1,\"flags\":0,\"date\":0,\"n_parts\":1,"
+	     "\"depth\":0}MORE'; exec sleep 30",
+	     30, NULL, 0},
+	};
+	char dir[] = "/tmp/custos-fake-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < sizeof(fakes) / sizeof(fakes[0]); i++) {
+		const struct fake *f = &fakes[i];
+		char script[512], marker[512];
+		snprintf(script, sizeof(script), "%s/worker%zu.sh", dir, i);
+		snprintf(marker, sizeof(marker), "%s/ran%zu", dir, i);
+		FILE *fp = fopen(script, "w");
+		assert_non_null(fp);
+		fprintf(fp,
+			"#!/bin/sh\nif [ -e '%s' ]; then exec '%s' \"$@\"; fi\n: > '%s'\n"
+			"head -c 1 >/dev/null\n%s\n",
+			marker, exe, marker, f->once);
+		fclose(fp);
+		chmod(script, 0700);
+
+		struct mail_limits lim = limits();
+		lim.timeout_s = f->timeout_s;
+		struct mail_worker *w;
+		struct error err = ERROR_INIT;
+		struct mail_doc doc;
+		mail_doc_init(&doc);
+		assert_int_equal(mail_worker_start(&w, script, &lim, &err), 0);
+		double t0 = now_s();
+		size_t n = strlen(simple_msg);
+		char *msg = strdup(simple_msg);
+		if (f->big) {
+			n = 4u << 20;
+			msg = realloc(msg, n);
+			memset(msg + strlen(simple_msg), 'x', n - strlen(simple_msg));
+		}
+		assert_int_equal(mail_worker_parse(w, (const unsigned char *)msg, n, &doc, &err),
+				 0);
+		free(msg);
+		if (f->why != NULL) {
+			if (!(doc.flags & MAIL_F_PARSE_FAILED) || doc.error == NULL ||
+			    strstr(doc.error, f->why) == NULL)
+				fail_msg("%s: flags 0x%x error \"%s\"", f->name, doc.flags,
+					 doc.error ? doc.error : "(null)");
+			assert_int_equal(mail_worker_pid(w), 0); /* killed and reaped */
+		}
+		assert_true(now_s() - t0 < f->timeout_s + 5);
+		/* the next message gets a fresh, working worker */
+		worker_parse_ok(w, simple_msg);
+		worker_parse_ok(w, simple_msg);
+		mail_doc_release(&doc);
+		mail_worker_stop(w);
+		unlink(script);
+		unlink(marker);
+	}
+	rmdir(dir);
+}
+
+/* --- the sandbox -------------------------------------------------------- */
+
+enum probe {
+	P_SOCKET,
+	P_EXEC,
+	P_FORK,
+	P_OPEN_WRITE,
+	P_OPEN_READ,
+	P_KILL_PARENT,
+	P_EXEC_MEMORY,
+	P_CHARSETS,
+	P_ASAN,
+	P_UBSAN,
+};
+
+static int run_probe(enum probe p)
+{
+	switch (p) {
+	case P_SOCKET:
+		return socket(AF_INET, SOCK_STREAM, 0) >= 0;
+	case P_EXEC: {
+		char *argv[] = {"/bin/true", NULL};
+		execv("/bin/true", argv);
+		return 1;
+	}
+	case P_FORK:
+		return fork() >= 0;
+	case P_OPEN_WRITE:
+		return open("/tmp/custos-sandbox-probe", O_WRONLY | O_CREAT | O_TRUNC, 0600) >= 0;
+	case P_OPEN_READ:
+		/* outside the gconv directory (and the libraries) */
+		return open("/etc/passwd", O_RDONLY) >= 0 || open("/tmp", O_RDONLY) >= 0;
+	case P_KILL_PARENT:
+		return kill(getppid(), 0) == 0;
+	case P_EXEC_MEMORY: {
+		void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *m2 =
+		    mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		return m != MAP_FAILED || m2 != MAP_FAILED;
+	}
+	case P_CHARSETS: {
+		/* Warmed-up charsets and two that load only now (ARMSCII-8,
+		 * CP1125), through the whole parser. */
+		static const struct {
+			const char *word, *want;
+		} w[] = {
+		    {"=?gb2312?B?6UaI0g==?=", "镕堃"},
+		    {"=?big5?B?wWPF6aSkpOU=?=", "繁體中文"},
+		    {"=?ISO-2022-JP?B?GyRCRnxLXDhsGyhC?=", "日本語"},
+		    {"=?koi8-r?B?8NLJ18XU?=", "Привет"},
+		    {"=?shift_jis?B?k/qWe4zq?=", "日本語"},
+		    {"=?euc-kr?B?x9Gxub7u?=", "한국어"},
+		    {"=?armscii-8?B?tLPxu/U=?=", "Բարեւ"},
+		    {"=?cp1125?B?j+Coovfi?=", "Привіт"},
+		};
+		struct mail_limits lim = limits();
+		for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+			char msg[256];
+			struct mail_doc doc;
+			struct error err = ERROR_INIT;
+			snprintf(msg, sizeof(msg), "Subject: %s\n\nx\n", w[i].word);
+			mail_doc_init(&doc);
+			if (mail_parse((const unsigned char *)msg, strlen(msg), &lim, &doc, &err) <
+				0 ||
+			    doc.subject == NULL || strcmp(doc.subject, w[i].want) != 0 ||
+			    (doc.flags & MAIL_F_BAD_ENCODING)) {
+				fprintf(stderr, "charset probe %s: \"%s\"\n", w[i].word,
+					doc.subject ? doc.subject : "(null)");
+				return 1;
+			}
+			mail_doc_release(&doc);
+		}
+		return 0;
+	}
+	case P_ASAN: {
+		volatile char *mem = malloc(8);
+		volatile size_t i = 8;
+		mem[i] = 1; /* heap-buffer-overflow */
+		free((void *)mem);
+		return 0;
+	}
+	case P_UBSAN: {
+		volatile int big = INT32_MAX;
+		volatile int r = big + 1; /* signed overflow */
+		(void)r;
+		return 0;
+	}
+	}
+	return 1;
+}
+
+struct probe_case {
+	const char *name;
+	enum probe probe;
+	int signal;    /* expected killing signal, or 0 */
+	int exit_code; /* expected exit status when not killed */
+	const char *stderr_has;
+	const char *stderr_has2;
+};
+
+static void test_sandbox(void **state)
+{
+	(void)state;
+	static const struct probe_case cases[] = {
+		{"socket is a tripwire", P_SOCKET, SIGSYS, 0, NULL, NULL},
+		{"execve is a tripwire", P_EXEC, SIGSYS, 0, NULL, NULL},
+		{"fork is a tripwire", P_FORK, SIGSYS, 0, NULL, NULL},
+		{"no open for writing", P_OPEN_WRITE, 0, 0, NULL, NULL},
+		{"no reading outside gconv", P_OPEN_READ, 0, 0, NULL, NULL},
+		{"no signals to others", P_KILL_PARENT, 0, 0, NULL, NULL},
+		{"no executable anonymous memory", P_EXEC_MEMORY, 0, 0, NULL, NULL},
+		{"GMime decodes every charset", P_CHARSETS, 0, 0, NULL, NULL},
+#if defined(__SANITIZE_ADDRESS__)
+		/* symbolized: the report names the function */
+		{"AddressSanitizer reports", P_ASAN, -1, -1, "heap-buffer-overflow", "run_probe"},
+		{"UBSan reports", P_UBSAN, 0, 0, "signed integer overflow", "test_mail.c"},
+#endif
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct probe_case *c = &cases[i];
+		int errp[2];
+		assert_int_equal(pipe(errp), 0);
+		fflush(NULL);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			dup2(errp[1], 2);
+			close(errp[0]);
+			struct mail_limits lim = limits();
+			struct error err = ERROR_INIT;
+			if (mail_sandbox_enter(&lim, &err) < 0) {
+				fprintf(stderr, "sandbox: %s\n", err.msg);
+				_exit(99);
+			}
+			_exit(run_probe(c->probe));
+		}
+		close(errp[1]);
+		char out[16384];
+		size_t got = 0;
+		ssize_t r;
+		while ((r = read(errp[0], out + got, sizeof(out) - 1 - got)) > 0)
+			got += (size_t)r;
+		out[got] = '\0';
+		close(errp[0]);
+		int status;
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (c->signal > 0) {
+			if (!WIFSIGNALED(status) || WTERMSIG(status) != c->signal)
+				fail_msg("%s: status 0x%x, want signal %d; stderr: %s", c->name,
+					 status, c->signal, out);
+		} else if (c->signal == 0) {
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != c->exit_code)
+				fail_msg("%s: status 0x%x; stderr: %s", c->name, status, out);
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+			fail_msg("%s: exited cleanly; stderr: %s", c->name, out);
+		}
+		if (c->stderr_has != NULL && strstr(out, c->stderr_has) == NULL)
+			fail_msg("%s: stderr lacks \"%s\": %s", c->name, c->stderr_has, out);
+		if (c->stderr_has2 != NULL && strstr(out, c->stderr_has2) == NULL)
+			fail_msg("%s: stderr lacks \"%s\": %s", c->name, c->stderr_has2, out);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_sniff),	    cmocka_unit_test(test_parse_table),
+	    cmocka_unit_test(test_parse_details),   cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_other_limits),    cmocka_unit_test(test_100mb_message),
+	    cmocka_unit_test(test_json_round_trip), cmocka_unit_test(test_json_reject),
+	    cmocka_unit_test(test_json_reject_big), cmocka_unit_test(test_addr_normalize),
+	    cmocka_unit_test(test_worker_real),	    cmocka_unit_test(test_worker_fakes),
+	    cmocka_unit_test(test_sandbox),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
