@@ -492,8 +492,8 @@ int archive_add(struct archive *a, const struct archive_msg_in *in, struct archi
 		};
 		if (idx_insert_message(a->db, &m, &out->msg_id, err) < 0 ||
 		    idx_meta_json(a->db, out->msg_id, &meta, err) < 0 ||
-		    ledger_append(a->ledger, LEDGER_MESSAGE, hash, meta, m.archived_us, &out->seq,
-				  err) < 0 ||
+		    ledger_append_ex(a->ledger, LEDGER_MESSAGE, hash, meta, 0, m.archived_us,
+				     &out->seq, err) < 0 ||
 		    idx_set_ledger_seq(a->db, out->msg_id, out->seq, err) < 0) {
 			free(meta);
 			return -1;
@@ -598,4 +598,31 @@ int archive_read(struct archive *a, int64_t msg_id, struct buf *out, struct erro
 	if (archive_msg_info(a, msg_id, &info, err) < 0)
 		return -1;
 	return store_get(a->store, info.blob, out, err);
+}
+
+int archive_proof(struct archive *a, int64_t msg_id, const struct merkle_tree *tree,
+		  json_t **proof_r, struct error *err)
+{
+	struct archive_msg_info info;
+	json_t *proof = NULL;
+	char *meta = NULL;
+	if (archive_msg_info(a, msg_id, &info, err) < 0 ||
+	    ledger_proof(a->ledger, info.seq, tree, &proof, err) < 0)
+		return -1;
+	/* A message entry records only its metadata's hash; the metadata comes
+	 * from the index, and verify-proof checks it against that hash. */
+	json_t *entry = json_object_get(proof, "entry");
+	if (json_object_get(entry, "meta") == NULL) {
+		if (idx_meta_json(a->db, msg_id, &meta, err) < 0) {
+			json_decref(proof);
+			return -1;
+		}
+		json_object_set_new(entry, "meta", json_string(meta));
+		free(meta);
+	}
+	json_object_set_new(proof, "message",
+			    json_pack("{s:I, s:s, s:I}", "id", (json_int_t)info.id, "hash",
+				      info.hash, "size", (json_int_t)info.size));
+	*proof_r = proof;
+	return 0;
 }

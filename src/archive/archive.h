@@ -108,6 +108,12 @@ struct archive_msg_info {
 int archive_msg_info(struct archive *a, int64_t msg_id, struct archive_msg_info *info,
 		     struct error *err);
 
+/* The inclusion proof of a message (doc/formats/proof.md) against the
+ * latest checkpoint, with its metadata and identity. tree: a prebuilt tree
+ * of that checkpoint (for many proofs) or NULL. Caller owns *proof_r. */
+int archive_proof(struct archive *a, int64_t msg_id, const struct merkle_tree *tree,
+		  json_t **proof_r, struct error *err);
+
 /* Verification (verify.c). */
 struct archive_verify_opts {
 	int64_t since_seq;  /* 0: everything */

@@ -81,7 +81,7 @@ static int cross_check(struct archive *a, struct vctx *v, struct error *err)
 	int rc = -1;
 	/* Every message row: real blob, real ledger entry, same hash, same metadata. */
 	if (sqlite3_prepare_v2(a->db,
-			       "SELECT m.id, m.ledger_seq, b.id, b.hash, l.kind, l.subject, l.meta"
+			       "SELECT m.id, m.ledger_seq, b.id, b.hash, l.kind, l.subject, l.meta_hash"
 			       " FROM messages m LEFT JOIN blobs b ON b.id=m.blob"
 			       " LEFT JOIN ledger l ON l.seq=m.ledger_seq ORDER BY m.id",
 			       -1, &st, NULL) != SQLITE_OK)
@@ -108,14 +108,19 @@ static int cross_check(struct archive *a, struct vctx *v, struct error *err)
 			add_fault(v, where, "ledger entry is not this message's blob");
 			continue;
 		}
-		const char *meta = (const char *)sqlite3_column_text(st, 6);
+		/* The ledger holds the hash of the canonical metadata: rebuilding it
+		 * from the index rows must give the same hash. */
 		char *mine = NULL;
+		unsigned char h[CRYPTO_HASH_LEN];
 		struct error e = ERROR_INIT;
-		if (idx_meta_json(a->db, id, &mine, &e) < 0) {
+		if (idx_meta_json(a->db, id, &mine, &e) < 0 ||
+		    cry_hash(a->hash_alg, mine, strlen(mine), h, &e) < 0) {
+			free(mine);
 			add_fault(v, where, e.msg);
 			continue;
 		}
-		if (meta != NULL && strcmp(meta, mine) != 0)
+		if (sqlite3_column_bytes(st, 6) != CRYPTO_HASH_LEN ||
+		    memcmp(h, sqlite3_column_blob(st, 6), CRYPTO_HASH_LEN) != 0)
 			add_fault(v, where,
 				  "index metadata differs from what the ledger recorded (index "
 				  "altered)");

@@ -222,7 +222,7 @@ CMD(export)
 		json_t *proof = NULL;
 		if (archive_msg_info(a, ids[i], &info, &err) < 0 ||
 		    archive_read(a, ids[i], &b, &err) < 0 ||
-		    ledger_proof(a->ledger, info.seq, &tree, &proof, &err) < 0)
+		    archive_proof(a, ids[i], &tree, &proof, &err) < 0)
 			goto fail;
 		json_t *m = json_pack("{s:I, s:s, s:I, s:I, s:o}", "id", (json_int_t)info.id, "hash",
 				      info.hash, "size", (json_int_t)info.size, "ledger_seq",

@@ -41,11 +41,8 @@ CMD(proof)
 		goto fail;
 	if (info.seq > ledger_checkpointed_size(a->ledger) && archive_commit(a, 1, &err) < 0)
 		goto fail;
-	if (ledger_proof(a->ledger, info.seq, NULL, &proof, &err) < 0)
+	if (archive_proof(a, id, NULL, &proof, &err) < 0)
 		goto fail;
-	json_object_set_new(proof, "message",
-			    json_pack("{s:I, s:s, s:I}", "id", (json_int_t)info.id, "hash",
-				      info.hash, "size", (json_int_t)info.size));
 	if (out != NULL) {
 		if (json_dump_file(proof, out, JSON_INDENT(2)) != 0) {
 			error_set(&err, ERR_IO, "cannot write %s", out);

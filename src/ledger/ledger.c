@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/db.h"
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "core/log.h"
@@ -75,11 +76,6 @@ const char *ledger_kind_name(int kind)
 	case LEDGER_SYSTEM: return "system";
 	}
 	return "unknown";
-}
-
-static int db_fail(sqlite3 *db, struct error *err, const char *what)
-{
-	return error_set(err, ERR_IO, "%s: %s", what, sqlite3_errmsg(db));
 }
 
 static const char schema_sql[] =
@@ -463,6 +459,13 @@ int64_t ledger_checkpointed_size(struct ledger *l)
 int ledger_append(struct ledger *l, int kind, const unsigned char subject[CRYPTO_HASH_LEN],
 		  const char *meta, int64_t time_us, int64_t *seq_r, struct error *err)
 {
+	return ledger_append_ex(l, kind, subject, meta, 1, time_us, seq_r, err);
+}
+
+int ledger_append_ex(struct ledger *l, int kind, const unsigned char subject[CRYPTO_HASH_LEN],
+		     const char *meta, int keep_meta, int64_t time_us, int64_t *seq_r,
+		     struct error *err)
+{
 	if (l->size < 0)
 		return error_set(err, ERR_INTERNAL, "ledger state lost after a failed rollback");
 	int64_t seq = l->size + 1;
@@ -474,25 +477,25 @@ int ledger_append(struct ledger *l, int kind, const unsigned char subject[CRYPTO
 	if (merkle_leaf_hash(l->hash_alg, leaf, sizeof(leaf), lh, err) < 0 ||
 	    cry_hash(l->hash_alg, leaf, sizeof(leaf), ch, err) < 0)
 		return -1;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(l->db,
-			       "INSERT INTO ledger(seq, time, kind, hash_alg, subject, meta,"
-			       " meta_hash, prev, leaf_hash, chain) VALUES(?,?,?,?,?,?,?,?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return db_fail(l->db, err, "insert ledger entry");
+	sqlite3_stmt *st = db_stmt(l->db,
+				   "INSERT INTO ledger(seq, time, kind, hash_alg, subject, meta,"
+				   " meta_hash, prev, leaf_hash, chain) VALUES(?,?,?,?,?,?,?,?,?,?)",
+				   err);
+	if (st == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_int64(st, 2, time_us);
 	sqlite3_bind_int(st, 3, kind);
 	sqlite3_bind_int(st, 4, l->hash_alg);
 	sqlite3_bind_blob(st, 5, subject, CRYPTO_HASH_LEN, SQLITE_STATIC);
-	if (meta != NULL)
+	if (meta != NULL && keep_meta)
 		sqlite3_bind_text(st, 6, meta, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 7, mh, CRYPTO_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 8, l->chain, CRYPTO_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 9, lh, CRYPTO_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 10, ch, CRYPTO_HASH_LEN, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(l->db, err, "insert ledger entry");
 	if (merkle_stream_add(&l->frontier, lh, err) < 0)

@@ -89,6 +89,12 @@ void ledger_tsa_counts(const struct ledger *l, struct ledger_tsa_counts *c);
  * time in microseconds since the epoch. */
 int ledger_append(struct ledger *l, int kind, const unsigned char subject[CRYPTO_HASH_LEN],
 		  const char *meta, int64_t time_us, int64_t *seq_r, struct error *err);
+/* Like ledger_append, but with keep_meta 0 only the metadata's hash is
+ * recorded: for entries whose metadata can be rebuilt from other tables
+ * (messages: the index), so it is not stored twice. */
+int ledger_append_ex(struct ledger *l, int kind, const unsigned char subject[CRYPTO_HASH_LEN],
+		     const char *meta, int keep_meta, int64_t time_us, int64_t *seq_r,
+		     struct error *err);
 /* Signs a checkpoint of the current head if one is due (or force and any
  * entry is not yet covered). */
 int ledger_checkpoint(struct ledger *l, int force, struct error *err);

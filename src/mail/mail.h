@@ -32,6 +32,15 @@ enum mail_flag {
 	MAIL_F_BAD_ENCODING = 1 << 8,     /* broken base64/QP or undecodable charset */
 };
 
+/* Bounds of a document. mail_parse() keeps to them (cutting visibly, with
+ * MAIL_F_LIMITS and a note in doc->error); mail_doc_from_json() rejects any
+ * document beyond them. */
+#define MAIL_DOC_MAX_STRING (64 * 1024)      /* bytes of one string */
+#define MAIL_DOC_MAX_ADDRS 100000            /* entries of one address list */
+#define MAIL_DOC_MAX_ATTACHMENTS 100000
+#define MAIL_DOC_MAX_CONTENT_TYPE 255
+#define MAIL_DOC_MAX_JSON (16 * 1024 * 1024) /* one worker answer */
+
 struct mail_limits {
 	uint64_t max_message_size;
 	uint32_t max_depth;
@@ -50,7 +59,8 @@ struct mail_addr {
 struct mail_attachment {
 	char *filename;     /* decoded (RFC 2047 / 2231) or NULL */
 	char *content_type; /* lower-case "type/subtype" */
-	uint64_t size;      /* decoded size in bytes */
+	uint64_t size;      /* decoded size in bytes (an attached message:
+			     * the decoded sizes of its parts, summed) */
 };
 
 struct mail_addr_list {
@@ -75,6 +85,13 @@ struct mail_doc {
 void mail_doc_init(struct mail_doc *doc);
 void mail_doc_release(struct mail_doc *doc);
 
+/* The stable lower-case name of one flag bit ("not_mime", ...), or NULL. */
+const char *mail_flag_name(uint32_t bit);
+
+struct config;
+/* Fills lim from the [parse] section of a configuration. */
+void mail_limits_init(struct mail_limits *lim, const struct config *cfg);
+
 /* Is this input a message at all? 0 if it may be archived (possibly with
  * flags), -1 with a clear reason (ERR_INVALID) for input that is not mail:
  * empty, binary junk, no header section. Cheap; runs in the parent. */
@@ -82,7 +99,9 @@ int mail_sniff(const unsigned char *p, size_t n, struct error *err);
 
 /* Parses in the current process (the worker's core; also the fuzz entry).
  * Never fails on malformed mail: it records flags instead. -1 only on
- * internal errors. */
+ * internal errors. doc must have been initialised (mail_doc_init); whatever
+ * it held is released first. The same holds for the other functions that
+ * fill a doc (mail_doc_from_json, mail_worker_parse). */
 int mail_parse(const unsigned char *p, size_t n, const struct mail_limits *lim,
 	       struct mail_doc *doc, struct error *err);
 
@@ -104,10 +123,16 @@ int mail_worker_start(struct mail_worker **w_r, const char *exe, const struct ma
 int mail_worker_parse(struct mail_worker *w, const unsigned char *p, size_t n,
 		      struct mail_doc *doc, struct error *err);
 void mail_worker_stop(struct mail_worker *w);
+/* Process id of the running worker, 0 when none runs (logging, tests). */
+int mail_worker_pid(const struct mail_worker *w);
 
 /* The worker process's main loop: requests on in_fd, answers on out_fd.
  * Applies rlimits and the seccomp filter first. Returns the exit status. */
 int mail_worker_main(int in_fd, int out_fd, const struct mail_limits *lim);
+
+/* Confines the calling process for good: rlimits, Landlock, seccomp (see
+ * sandbox.c). Called by mail_worker_main(); public for the tests. */
+int mail_sandbox_enter(const struct mail_limits *lim, struct error *err);
 
 /* Normalises an address for indexing: trims, lower-cases the domain (and
  * the local part, which is what users expect to search); NULL if it is not

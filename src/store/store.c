@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "core/db.h"
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "core/xalloc.h"
@@ -76,11 +77,6 @@ static const char schema_sql[] =
 	" created INTEGER NOT NULL,"
 	" UNIQUE(segment, offset));";
 
-static int db_fail(sqlite3 *db, struct error *err, const char *what)
-{
-	return error_set(err, ERR_IO, "%s: %s", what, sqlite3_errmsg(db));
-}
-
 int store_schema(sqlite3 *db, struct error *err)
 {
 	if (sqlite3_exec(db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -100,9 +96,7 @@ static int load_active(struct store *s, struct error *err)
 	s->seg_id = 0;
 	s->seg_fd = -1;
 	s->dirty = 0;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT id, length, records FROM segments WHERE state='active'", -1,
-			       &st, NULL) != SQLITE_OK)
+	if ((st = db_stmt(s->db, "SELECT id, length, records FROM segments WHERE state='active'", NULL)) == NULL)
 		return db_fail(s->db, err, "query active segment");
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -111,7 +105,7 @@ static int load_active(struct store *s, struct error *err)
 		s->seg_records = sqlite3_column_int64(st, 2);
 		s->seg_pending = s->seg_committed;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s->db, err, "query active segment");
 	if (s->seg_id == 0)
@@ -196,8 +190,7 @@ int store_lookup(struct store *s, const unsigned char hash[CRYPTO_HASH_LEN], int
 		 struct error *err)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(s->db, "SELECT id FROM blobs WHERE hash=?", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if ((st = db_stmt(s->db, "SELECT id FROM blobs WHERE hash=?", NULL)) == NULL)
 		return db_fail(s->db, err, "look up blob");
 	sqlite3_bind_blob(st, 1, hash, CRYPTO_HASH_LEN, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
@@ -206,10 +199,10 @@ int store_lookup(struct store *s, const unsigned char hash[CRYPTO_HASH_LEN], int
 		*blob_id_r = sqlite3_column_int64(st, 0);
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		return db_fail(s->db, err, "look up blob");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return found;
 }
 
@@ -229,12 +222,11 @@ static int new_segment(struct store *s, struct error *err)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t id = 1;
-	if (sqlite3_prepare_v2(s->db, "SELECT COALESCE(MAX(id),0)+1 FROM segments", -1, &st,
-			       NULL) != SQLITE_OK)
+	if ((st = db_stmt(s->db, "SELECT COALESCE(MAX(id),0)+1 FROM segments", NULL)) == NULL)
 		return db_fail(s->db, err, "next segment id");
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (fs_mkdir_p(s->dir, 0700, err) < 0)
 		return -1;
 	char *path = segment_path(s, id);
@@ -253,10 +245,8 @@ static int new_segment(struct store *s, struct error *err)
 		return -1;
 	}
 	free(path);
-	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO segments(id, state, length, records, created)"
-			       " VALUES(?, 'active', ?, 0, ?)",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_stmt(s->db, "INSERT INTO segments(id, state, length, records, created)"
+			       " VALUES(?, 'active', ?, 0, ?)", NULL)) == NULL) {
 		close(fd);
 		return db_fail(s->db, err, "insert segment");
 	}
@@ -264,7 +254,7 @@ static int new_segment(struct store *s, struct error *err)
 	sqlite3_bind_int64(st, 2, STORE_SEGMENT_HEADER_LEN);
 	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		close(fd);
 		return db_fail(s->db, err, "insert segment");
@@ -316,10 +306,8 @@ static int seal_segment(struct store *s, struct error *err)
 	if (fs_fsync_fd(s->seg_fd, path, err) < 0 ||
 	    digest_file(s, s->seg_fd, s->seg_pending, digest, err) < 0)
 		goto fail;
-	if (sqlite3_prepare_v2(s->db,
-			       "UPDATE segments SET state='sealed', length=?, records=?, sealed=?,"
-			       " digest=? WHERE id=?",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_stmt(s->db, "UPDATE segments SET state='sealed', length=?, records=?, sealed=?,"
+			       " digest=? WHERE id=?", NULL)) == NULL) {
 		db_fail(s->db, err, "seal segment");
 		goto fail;
 	}
@@ -340,7 +328,7 @@ static int seal_segment(struct store *s, struct error *err)
 	s->seg_id = 0;
 	rc = 0;
 fail:
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	free(path);
 	return rc;
 }
@@ -472,10 +460,8 @@ int store_put(struct store *s, const unsigned char *p, size_t n,
 	if (wrap_key(s, dk, hash, wrapped, &wl, err) < 0)
 		goto fail;
 
-	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO blobs(hash, hash_alg, size, stored, segment, offset,"
-			       " aead_alg, wrapped_key, created) VALUES(?,?,?,?,?,?,?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_stmt(s->db, "INSERT INTO blobs(hash, hash_alg, size, stored, segment, offset,"
+			       " aead_alg, wrapped_key, created) VALUES(?,?,?,?,?,?,?,?,?)", NULL)) == NULL) {
 		db_fail(s->db, err, "insert blob");
 		goto fail;
 	}
@@ -501,7 +487,7 @@ int store_put(struct store *s, const unsigned char *p, size_t n,
 	s->dirty = 1;
 	rc = 0;
 fail:
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	cry_wipe(dk, sizeof(dk));
 	free(z);
 	free(rec);
@@ -520,14 +506,13 @@ int store_flush(struct store *s, struct error *err)
 	if (rc < 0)
 		return -1;
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(s->db, "UPDATE segments SET length=?, records=? WHERE id=?", -1,
-			       &st, NULL) != SQLITE_OK)
+	if ((st = db_stmt(s->db, "UPDATE segments SET length=?, records=? WHERE id=?", NULL)) == NULL)
 		return db_fail(s->db, err, "update segment");
 	sqlite3_bind_int64(st, 1, (int64_t)s->seg_pending);
 	sqlite3_bind_int64(st, 2, s->seg_records);
 	sqlite3_bind_int64(st, 3, s->seg_id);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(s->db, err, "update segment");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc == 0) {
 		/* Counted as committed once the caller's COMMIT succeeds; if it
 		 * fails the caller calls store_rollback(), which re-reads. */
@@ -648,25 +633,23 @@ int store_get(struct store *s, int64_t blob_id, struct buf *out, struct error *e
 	sqlite3_stmt *st = NULL;
 	struct blob_row r = {0};
 	uint64_t seg_len = 0;
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT b.id, b.segment, b.offset, b.hash, b.wrapped_key, s.length"
-			       " FROM blobs b JOIN segments s ON s.id=b.segment WHERE b.id=?",
-			       -1, &st, NULL) != SQLITE_OK)
+	if ((st = db_stmt(s->db, "SELECT b.id, b.segment, b.offset, b.hash, b.wrapped_key, s.length"
+			       " FROM blobs b JOIN segments s ON s.id=b.segment WHERE b.id=?", NULL)) == NULL)
 		return db_fail(s->db, err, "query blob");
 	sqlite3_bind_int64(st, 1, blob_id);
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
 			return error_set(err, ERR_NOTFOUND, "no blob %" PRId64, blob_id);
 		return db_fail(s->db, err, "query blob");
 	}
 	if (blob_row_read(st, &r, 0) < 0) {
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		return error_set(err, ERR_CORRUPT, "blob %" PRId64 ": bad hash column", blob_id);
 	}
 	seg_len = (uint64_t)sqlite3_column_int64(st, 5);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	char *path = segment_path(s, r.segment);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -740,10 +723,8 @@ static int verify_segment(struct verify_state *v, int64_t seg, const char *state
 	buf_init(&out, STORE_MAX_BLOB);
 	int rc = -1, fd = -1;
 
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT id, segment, offset, hash, wrapped_key FROM blobs"
-			       " WHERE segment=? ORDER BY offset",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_stmt(s->db, "SELECT id, segment, offset, hash, wrapped_key FROM blobs"
+			       " WHERE segment=? ORDER BY offset", NULL)) == NULL) {
 		db_fail(s->db, err, "query blobs");
 		goto fail;
 	}
@@ -857,7 +838,7 @@ static int verify_segment(struct verify_state *v, int64_t seg, const char *state
 fail:
 	if (fd >= 0)
 		close(fd);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	for (size_t i = 0; i < n; i++)
 		blob_row_release(&rows[i]);
 	free(rows);
@@ -871,14 +852,11 @@ int store_verify(struct store *s, int64_t min_blob_id, store_fault_cb on_fault,
 {
 	struct verify_state v = {s, on_fault, on_progress, ctx, 0, 0, 0, 0};
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(s->db, "SELECT COALESCE(SUM(length),0) FROM segments", -1, &st,
-			       NULL) == SQLITE_OK &&
+	if ((st = db_stmt(s->db, "SELECT COALESCE(SUM(length),0) FROM segments", NULL)) != NULL &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		v.total = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT id, state, length, records, digest FROM segments ORDER BY id",
-			       -1, &st, NULL) != SQLITE_OK)
+	sqlite3_reset(st);
+	if ((st = db_stmt(s->db, "SELECT id, state, length, records, digest FROM segments ORDER BY id", NULL)) == NULL)
 		return db_fail(s->db, err, "query segments");
 	int rc = 0, step;
 	while (!v.stop && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -892,13 +870,11 @@ int store_verify(struct store *s, int64_t min_blob_id, store_fault_cb on_fault,
 		if (rc < 0)
 			break;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	/* Rows naming segments that do not exist. */
 	if (rc == 0 && !v.stop &&
-	    sqlite3_prepare_v2(s->db,
-			       "SELECT b.id, b.segment, b.offset, b.hash FROM blobs b"
-			       " LEFT JOIN segments s ON s.id=b.segment WHERE s.id IS NULL",
-			       -1, &st, NULL) == SQLITE_OK) {
+	    (st = db_stmt(s->db, "SELECT b.id, b.segment, b.offset, b.hash FROM blobs b"
+			       " LEFT JOIN segments s ON s.id=b.segment WHERE s.id IS NULL", NULL)) != NULL) {
 		while (sqlite3_step(st) == SQLITE_ROW && !v.stop) {
 			const void *h = sqlite3_column_blob(st, 3);
 			fault(&v, sqlite3_column_int64(st, 1), NULL, sqlite3_column_int64(st, 2),
@@ -906,7 +882,7 @@ int store_verify(struct store *s, int64_t min_blob_id, store_fault_cb on_fault,
 			      sqlite3_column_bytes(st, 3) == CRYPTO_HASH_LEN ? h : NULL,
 			      "index names a segment that does not exist");
 		}
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 	}
 	if (blobs_r != NULL)
 		*blobs_r = v.blobs;

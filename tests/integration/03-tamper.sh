@@ -63,8 +63,14 @@ expect_fault "segment truncated" "segment truncated|runs past the committed end"
 
 # 4. a ledger entry altered (metadata), deleted, reordered
 fresh
-q "UPDATE ledger SET meta=replace(meta, 'report 5', 'report 6') WHERE seq=(SELECT ledger_seq FROM messages WHERE message_id='t5@bank.test')"
-expect_fault "ledger entry altered" "ledger entry [0-9]+.*metadata does not match"
+q "UPDATE ledger SET time=time+1 WHERE seq=(SELECT ledger_seq FROM messages WHERE message_id='t5@bank.test')"
+expect_fault "ledger entry time altered" "ledger entry [0-9]+.*do not hash to its stored"
+fresh
+q "UPDATE ledger SET meta=replace(meta, 'created', 'deleted') WHERE seq=1"
+expect_fault "ledger metadata altered" "ledger entry 1: metadata does not match"
+fresh
+q "UPDATE ledger SET meta_hash=(SELECT meta_hash FROM ledger WHERE seq=3) WHERE seq=4"
+expect_fault "ledger metadata hash swapped" "ledger entry 4.*do not hash|index altered"
 fresh
 q "PRAGMA foreign_keys=OFF; DELETE FROM ledger WHERE seq=20"
 expect_fault "ledger entry deleted" "ledger entry 20 is missing"

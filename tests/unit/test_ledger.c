@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/db.h"
 #include "core/hex.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
@@ -194,6 +195,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	ledger_close(f->l);
+	db_stmt_release_all(f->db);
 	sqlite3_close(f->db);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);

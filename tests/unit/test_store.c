@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/db.h"
 #include "store/store.h"
 
 struct fixture {
@@ -79,6 +80,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	store_close(f->s);
+	db_stmt_release_all(f->db);
 	sqlite3_close(f->db);
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd), "chmod -R u+w %s; rm -rf %s", f->dir, f->dir);

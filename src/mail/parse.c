@@ -1,0 +1,759 @@
+/*
+ * parse.c - a message to a struct mail_doc, with GMime 3.2.
+ *
+ * Runs inside the sandboxed parse worker (and in tests and the fuzz
+ * target); every byte is hostile. The order of work:
+ *
+ *  1. Cheap facts from the raw bytes: NUL bytes, 8-bit header bytes.
+ *  2. Limits before GMime sees the body: message size, then scan.c's
+ *     bounded walk of the MIME structure (depth, parts, header block
+ *     sizes). Over a limit, GMime gets only the top-level header section
+ *     (itself cut to max_header_bytes) and the doc says so (MAIL_F_LIMITS,
+ *     doc->error).
+ *  3. GMime parses from a memory stream over the caller's bytes (no copy;
+ *     parts stay substreams of it). Parser warnings become flags.
+ *  4. Header fields are decoded from their raw values: unfolded (RFC 5322
+ *     section 2.2.3), charset labels rewritten to supersets (text.c), RFC
+ *     2047 / RFC 2231 decoded by GMime with fallback charsets for
+ *     undeclared 8-bit text (RFC 6532 UTF-8 first, then GB18030, Big5,
+ *     windows-1252).
+ *  5. The MIME tree is walked with the same limits again (a safety net for
+ *     where scan.c and GMime disagree): part count, depth, attachments
+ *     (name, type, decoded size), transfer encodings checked while they
+ *     are decoded in bounded chunks (RFC 2045 section 6.7 and 6.8).
+ *
+ * Invariants: every string put in the doc went through mail_text_clean();
+ * the doc stays within the MAIL_DOC_MAX_* bounds (anything cut is flagged
+ * MAIL_F_LIMITS and named in doc->error); memory is O(message size) and
+ * time O(message size x max_depth).
+ *
+ * Not thread-safe across threads sharing one doc; GMime itself is
+ * initialised once per process.
+ */
+#include "mail/mail_internal.h"
+
+#include <gmime/gmime.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/buf.h"
+#include "core/xalloc.h"
+
+/* doc->error holds at most this many bytes of reasons. */
+#define WHY_MAX 1024
+/* Content is decoded in chunks of this size. */
+#define CHUNK (64 * 1024)
+
+static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
+
+static void gmime_init_once(void)
+{
+	g_mime_init();
+}
+
+void mail_gmime_init(void)
+{
+	pthread_once(&gmime_once, gmime_init_once);
+}
+
+/* Undeclared 8-bit header text is tried in this order (GMime keeps the
+ * first charset that converts without error). Header fields are decoded
+ * with the charset the message declares for its text inserted after UTF-8
+ * (what mail readers do: a message's raw header text is almost always in
+ * the charset of its body). */
+static const char *fallback_charsets[] = {"utf-8", "gb18030", "big5", "windows-1252", NULL};
+
+struct pctx {
+	const struct mail_limits *lim;
+	struct mail_doc *doc;
+	GMimeParserOptions *opts;
+	int headers_only; /* the body was not given to GMime */
+	int stopped;	  /* the tree walk met a limit */
+	uint64_t warned;  /* GMime warning codes already handled */
+	struct buf why;	  /* becomes doc->error */
+	size_t att_cap;
+	uint64_t leaf_bytes; /* decoded bytes of the leaves walked so far */
+	char *in, *out;	     /* decoding buffers */
+	size_t out_cap;
+	int have_subject, have_date, have_id;
+};
+
+static void note(struct pctx *c, uint32_t flag, const char *fmt, ...) CUSTOS_PRINTF(3, 4);
+static void note(struct pctx *c, uint32_t flag, const char *fmt, ...)
+{
+	struct error err = ERROR_INIT;
+	char msg[256];
+	va_list ap;
+	c->doc->flags |= flag;
+	if (fmt == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->why.len > 0 && strstr(buf_cstr(&c->why), msg) != NULL)
+		return;
+	if (c->why.len + strlen(msg) + 2 > WHY_MAX) {
+		if (c->why.len < 4 || strcmp(buf_cstr(&c->why) + c->why.len - 3, "...") != 0)
+			buf_append_str(&c->why, "; ...", &err);
+		return;
+	}
+	if (c->why.len > 0)
+		buf_append_str(&c->why, "; ", &err);
+	buf_append_str(&c->why, msg, &err);
+}
+
+static void on_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer user)
+{
+	struct pctx *c = user;
+	(void)item;
+	if ((unsigned)code < 64) {
+		if (c->warned & (1ULL << code))
+			return;
+		c->warned |= 1ULL << code;
+	}
+	long long off = (long long)offset;
+	switch (code) {
+	case GMIME_WARN_UNENCODED_8BIT_HEADER:
+		note(c, MAIL_F_8BIT_HEADERS, NULL);
+		break;
+	case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE:
+		note(c, MAIL_F_BAD_ENCODING, "invalid RFC 2047 encoded word");
+		break;
+	case GMIME_CRIT_INVALID_HEADER_NAME:
+		note(c, MAIL_F_NOT_MIME, "invalid header field at offset %lld", off);
+		break;
+	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
+		if (!c->headers_only)
+			note(c, MAIL_F_NOT_MIME, "multipart without a boundary parameter");
+		break;
+	case GMIME_WARN_MALFORMED_MULTIPART:
+		if (!c->headers_only)
+			note(c, MAIL_F_NOT_MIME, "multipart without parts");
+		break;
+	case GMIME_WARN_MALFORMED_MESSAGE:
+		if (!c->headers_only)
+			note(c, MAIL_F_NOT_MIME, "malformed message structure");
+		break;
+	case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
+		if (!c->headers_only)
+			note(c, MAIL_F_NOT_MIME, "MIME part without headers or content");
+		break;
+	case GMIME_CRIT_NESTING_OVERFLOW:
+		note(c, MAIL_F_LIMITS, "MIME nesting deeper than GMime's own limit");
+		break;
+	case GMIME_WARN_INVALID_CONTENT_TYPE:
+		if (!c->headers_only)
+			note(c, MAIL_F_NOT_MIME, "invalid Content-Type");
+		break;
+	default:
+		/* Duplicated or conflicting fields, bad parameters or address
+		 * lists, a missing closing delimiter: usual in real mail and
+		 * harmless to the metadata. */
+		break;
+	}
+}
+
+/* A cleaned copy of p[0..n) bounded to MAIL_DOC_MAX_STRING; NULL if it
+ * cleans to nothing. A cut is flagged and named. */
+static char *clean(struct pctx *c, const char *what, const char *p, size_t n)
+{
+	int cut = 0;
+	char *s = mail_text_clean(p, n, MAIL_DOC_MAX_STRING, &cut);
+	if (cut)
+		note(c, MAIL_F_LIMITS, "%s longer than %d bytes was cut", what,
+		     MAIL_DOC_MAX_STRING);
+	if (*s == '\0') {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* The raw value of a field made ready for GMime's decoders: unfolded, the
+ * charset labels rewritten, its problems flagged. Caller frees. */
+static char *prepare(struct pctx *c, const char *raw, const char *what)
+{
+	char *unf = g_mime_utils_header_unfold(raw != NULL ? raw : "");
+	char *v = mail_charset_fixup(unf);
+	if (v == NULL)
+		v = xstrdup(unf);
+	g_free(unf);
+	size_t n = strlen(v);
+	if (mail_text_needs_guess(v, n))
+		note(c, MAIL_F_CHARSET_GUESSED,
+		     "undeclared 8-bit text in %s decoded with a guessed "
+		     "charset",
+		     what);
+	if (mail_header_encoding_bad(v))
+		note(c, MAIL_F_BAD_ENCODING, "undecodable encoded text in %s", what);
+	return v;
+}
+
+static const char *raw_value(GMimeHeader *h)
+{
+	const char *v = g_mime_header_get_raw_value(h);
+	if (v == NULL)
+		v = g_mime_header_get_value(h);
+	return v != NULL ? v : "";
+}
+
+static int id_usable(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 998 || !mail_utf8_valid(id, n))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)id[i];
+		if (ch <= 0x20 || ch == 0x7f || ch == '<' || ch == '>')
+			return 0;
+	}
+	return 1;
+}
+
+static void add_address(struct pctx *c, struct mail_addr_list *l, const char *what,
+			const char *name, const char *addr)
+{
+	if (addr == NULL)
+		return;
+	char *a = clean(c, what, addr, strlen(addr));
+	if (a == NULL)
+		return;
+	if (l->n >= MAIL_DOC_MAX_ADDRS) {
+		note(c, MAIL_F_LIMITS, "more than %d addresses in %s", MAIL_DOC_MAX_ADDRS, what);
+		free(a);
+		return;
+	}
+	char *at = strrchr(a, '@');
+	for (char *d = at; d != NULL && *d; d++)
+		if (*d >= 'A' && *d <= 'Z')
+			*d = (char)(*d - 'A' + 'a');
+	/* Grows by doubling; the count is bounded above. */
+	if ((l->n & (l->n - 1)) == 0)
+		l->v = xrealloc(l->v, (l->n ? l->n * 2 : 1) * sizeof(*l->v));
+	l->v[l->n].addr = a;
+	l->v[l->n].name = name != NULL ? clean(c, what, name, strlen(name)) : NULL;
+	l->n++;
+}
+
+static void add_addresses(struct pctx *c, struct mail_addr_list *l, const char *what,
+			  InternetAddressList *ial, int group_depth)
+{
+	int n = internet_address_list_length(ial);
+	for (int i = 0; i < n; i++) {
+		InternetAddress *ia = internet_address_list_get_address(ial, i);
+		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+			/* RFC 5322 groups do not nest; GMime's do not either, but
+			 * do not trust that. */
+			if (group_depth == 0)
+				add_addresses(
+				    c, l, what,
+				    internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)),
+				    1);
+		} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+			add_address(
+			    c, l, what, internet_address_get_name(ia),
+			    internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
+		}
+	}
+}
+
+static void take_field(struct pctx *c, const char *name, const char *raw)
+{
+	struct mail_doc *doc = c->doc;
+	static const struct {
+		const char *name;
+		size_t offset;
+	} lists[] = {
+	    {"From", offsetof(struct mail_doc, from)},
+	    {"To", offsetof(struct mail_doc, to)},
+	    {"Cc", offsetof(struct mail_doc, cc)},
+	    {"Bcc", offsetof(struct mail_doc, bcc)},
+	    {"Reply-To", offsetof(struct mail_doc, reply_to)},
+	};
+	if (!c->have_subject && g_ascii_strcasecmp(name, "Subject") == 0) {
+		c->have_subject = 1;
+		char *v = prepare(c, raw, "Subject");
+		char *d = g_mime_utils_header_decode_text(c->opts, v);
+		if (d != NULL)
+			doc->subject = clean(c, "Subject", d, strlen(d));
+		g_free(d);
+		free(v);
+		return;
+	}
+	if (!c->have_date && g_ascii_strcasecmp(name, "Date") == 0) {
+		c->have_date = 1;
+		char *v = prepare(c, raw, "Date");
+		doc->date_raw = clean(c, "Date", v, strlen(v));
+		GDateTime *dt = g_mime_utils_header_decode_date(v);
+		if (dt != NULL) {
+			doc->date = g_date_time_to_unix(dt);
+			g_date_time_unref(dt);
+		} else {
+			note(c, MAIL_F_BAD_DATE, NULL);
+		}
+		free(v);
+		return;
+	}
+	if (!c->have_id && g_ascii_strcasecmp(name, "Message-ID") == 0) {
+		c->have_id = 1;
+		char *v = prepare(c, raw, "Message-ID");
+		char *id = g_mime_utils_decode_message_id(v);
+		if (id != NULL && id_usable(id))
+			doc->message_id = xstrdup(id);
+		else
+			note(c, MAIL_F_NO_MESSAGE_ID, "unusable Message-ID");
+		g_free(id);
+		free(v);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		if (g_ascii_strcasecmp(name, lists[i].name) != 0)
+			continue;
+		char *v = prepare(c, raw, lists[i].name);
+		InternetAddressList *ial = internet_address_list_parse(c->opts, v);
+		if (ial != NULL) {
+			add_addresses(c, (struct mail_addr_list *)((char *)doc + lists[i].offset),
+				      lists[i].name, ial, 0);
+			g_object_unref(ial);
+		}
+		free(v);
+		return;
+	}
+}
+
+/* The charset the message declares for its first text part (following
+ * the first child of multiparts), usable as a guess for raw 8-bit header
+ * text, or NULL. Copied into buf (cap bytes). */
+static const char *declared_charset(GMimeMessage *msg, char *buf, size_t cap)
+{
+	GMimeObject *o = g_mime_message_get_mime_part(msg);
+	for (int hops = 0; o != NULL && GMIME_IS_MULTIPART(o) && hops < 8; hops++)
+		o = g_mime_multipart_get_count(GMIME_MULTIPART(o)) > 0
+			? g_mime_multipart_get_part(GMIME_MULTIPART(o), 0)
+			: NULL;
+	const char *cs = o != NULL ? g_mime_object_get_content_type_parameter(o, "charset") : NULL;
+	if (cs == NULL)
+		return NULL;
+	size_t n = strlen(cs);
+	if (n == 0 || n >= cap || g_ascii_strcasecmp(cs, "utf-8") == 0 ||
+	    g_ascii_strcasecmp(cs, "us-ascii") == 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!g_ascii_isalnum(cs[i]) && strchr("-_.:+", cs[i]) == NULL)
+			return NULL;
+	const char *sup = mail_charset_superset(cs, n);
+	snprintf(buf, cap, "%s", sup != NULL ? sup : cs);
+	return buf;
+}
+
+static void take_headers(struct pctx *c, GMimeMessage *m)
+{
+	GMimeObject *msg = GMIME_OBJECT(m);
+	char csbuf[64];
+	const char *cs = declared_charset(m, csbuf, sizeof(csbuf));
+	if (cs != NULL) {
+		const char *order[] = {"utf-8", cs, "gb18030", "big5", "windows-1252", NULL};
+		g_mime_parser_options_set_fallback_charsets(c->opts, order);
+	}
+	GMimeHeaderList *hl = g_mime_object_get_header_list(msg);
+	int n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		const char *name = g_mime_header_get_name(h);
+		if (name != NULL)
+			take_field(c, name, raw_value(h));
+	}
+	if (c->doc->message_id == NULL)
+		c->doc->flags |= MAIL_F_NO_MESSAGE_ID;
+	if (!c->have_date)
+		c->doc->flags |= MAIL_F_BAD_DATE;
+}
+
+/* The first raw value of a field of a part, or NULL. */
+static const char *part_field(GMimeObject *o, const char *name)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(o);
+	int n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		const char *hn = g_mime_header_get_name(h);
+		if (hn != NULL && g_ascii_strcasecmp(hn, name) == 0)
+			return raw_value(h);
+	}
+	return NULL;
+}
+
+/* The part's file name (Content-Disposition filename, else Content-Type
+ * name), decoded, or NULL; *attachment_r says if the disposition is
+ * "attachment". */
+static char *part_filename(struct pctx *c, GMimeObject *o, int *attachment_r)
+{
+	char *fn = NULL;
+	*attachment_r = 0;
+	const char *raw = part_field(o, "Content-Disposition");
+	if (raw != NULL) {
+		char *v = prepare(c, raw, "a file name");
+		GMimeContentDisposition *d = g_mime_content_disposition_parse(c->opts, v);
+		if (d != NULL) {
+			*attachment_r = g_mime_content_disposition_is_attachment(d);
+			const char *p = g_mime_content_disposition_get_parameter(d, "filename");
+			if (p != NULL)
+				fn = clean(c, "a file name", p, strlen(p));
+			g_object_unref(d);
+		}
+		free(v);
+	}
+	raw = fn == NULL ? part_field(o, "Content-Type") : NULL;
+	if (raw != NULL) {
+		char *v = prepare(c, raw, "a file name");
+		GMimeContentType *ct = g_mime_content_type_parse(c->opts, v);
+		if (ct != NULL) {
+			const char *p = g_mime_content_type_get_parameter(ct, "name");
+			if (p != NULL)
+				fn = clean(c, "a file name", p, strlen(p));
+			g_object_unref(ct);
+		}
+		free(v);
+	}
+	return fn;
+}
+
+/* "type/subtype" in lower case, or application/octet-stream when GMime's
+ * idea of it is not a plain token pair. */
+static char *content_type_of(GMimeObject *o)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(o);
+	char *mt = ct != NULL ? g_mime_content_type_get_mime_type(ct) : NULL;
+	const char *s = mt != NULL ? mt : "";
+	size_t n = strlen(s), slashes = 0;
+	int ok = n >= 3 && n <= MAIL_DOC_MAX_CONTENT_TYPE;
+	for (size_t i = 0; ok && i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '/')
+			slashes++;
+		else if (ch <= 0x20 || ch >= 0x7f || strchr("()<>@,;:\\\"[]?=", ch) != NULL)
+			ok = 0;
+	}
+	char *r = xstrdup(
+	    ok && slashes == 1 && s[0] != '/' && s[n - 1] != '/' ? s : "application/octet-stream");
+	g_free(mt);
+	for (char *p = r; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return r;
+}
+
+/* Streaming checks of transfer-encoded content (RFC 2045 6.7, 6.8). */
+struct enc_check {
+	GMimeContentEncoding enc;
+	uint64_t chars; /* base64: alphabet characters */
+	int pad;	/* base64: '=' seen */
+	int state;	/* quoted-printable: after '=' */
+	int bad;
+};
+
+static int is_hex(unsigned char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F') || (ch >= 'a' && ch <= 'f');
+}
+
+static void enc_check_step(struct enc_check *k, const unsigned char *p, size_t n)
+{
+	if (k->enc == GMIME_CONTENT_ENCODING_BASE64) {
+		for (size_t i = 0; i < n; i++) {
+			unsigned char ch = p[i];
+			if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+			    (ch >= '0' && ch <= '9') || ch == '+' || ch == '/') {
+				if (k->pad)
+					k->bad = 1; /* data after the padding */
+				k->chars++;
+			} else if (ch == '=') {
+				k->pad = 1;
+			} else if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') {
+				k->bad = 1;
+			}
+		}
+	} else if (k->enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
+		/* state 0: text; 1: after '='; 2: after '=' and one hex digit;
+		 * 3: after '=' and white space (a soft break must follow). */
+		for (size_t i = 0; i < n; i++) {
+			unsigned char ch = p[i];
+			switch (k->state) {
+			case 0:
+				if (ch == '=')
+					k->state = 1;
+				break;
+			case 1:
+				if (is_hex(ch))
+					k->state = 2;
+				else if (ch == '\n')
+					k->state = 0;
+				else if (ch == ' ' || ch == '\t' || ch == '\r')
+					k->state = 3;
+				else {
+					k->bad = 1;
+					k->state = ch == '=' ? 1 : 0;
+				}
+				break;
+			case 2:
+				if (!is_hex(ch))
+					k->bad = 1;
+				k->state = ch == '=' && !is_hex(ch) ? 1 : 0;
+				break;
+			default:
+				if (ch == '\n')
+					k->state = 0;
+				else if (ch != ' ' && ch != '\t' && ch != '\r') {
+					k->bad = 1;
+					k->state = 0;
+				}
+				break;
+			}
+		}
+	}
+}
+
+static void enc_check_end(struct enc_check *k)
+{
+	if (k->enc == GMIME_CONTENT_ENCODING_BASE64 && k->chars % 4 == 1)
+		k->bad = 1;
+	if (k->enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE && k->state == 2)
+		k->bad = 1;
+}
+
+/* Decodes a leaf's content in bounded chunks: its decoded size, and its
+ * transfer encoding checked. */
+static uint64_t leaf_size(struct pctx *c, GMimePart *part)
+{
+	const char *cte = part_field(GMIME_OBJECT(part), "Content-Transfer-Encoding");
+	if (cte != NULL && g_mime_part_get_content_encoding(part) == GMIME_CONTENT_ENCODING_DEFAULT)
+		note(c, MAIL_F_BAD_ENCODING, "unknown Content-Transfer-Encoding");
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeStream *st = dw != NULL ? g_mime_data_wrapper_get_stream(dw) : NULL;
+	if (st == NULL)
+		return 0;
+	GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(dw);
+	int decode = enc == GMIME_CONTENT_ENCODING_BASE64 ||
+		     enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+		     enc == GMIME_CONTENT_ENCODING_UUENCODE;
+	GMimeEncoding state;
+	struct enc_check k = {.enc = enc};
+	uint64_t size = 0;
+	g_mime_encoding_init_decode(&state, enc);
+	size_t need = g_mime_encoding_outlen(&state, CHUNK) + 16;
+	if (need > c->out_cap) {
+		free(c->out);
+		c->out = xmalloc(need);
+		c->out_cap = need;
+	}
+	if (g_mime_stream_reset(st) < 0)
+		return 0;
+	for (;;) {
+		ssize_t r = g_mime_stream_read(st, c->in, CHUNK);
+		if (r <= 0)
+			break;
+		enc_check_step(&k, (const unsigned char *)c->in, (size_t)r);
+		size += decode ? g_mime_encoding_step(&state, c->in, (size_t)r, c->out) : (size_t)r;
+	}
+	if (decode)
+		size += g_mime_encoding_flush(&state, c->in, 0, c->out);
+	enc_check_end(&k);
+	if (k.bad)
+		note(c, MAIL_F_BAD_ENCODING, "broken %s content",
+		     enc == GMIME_CONTENT_ENCODING_BASE64 ? "base64" : "quoted-printable");
+	return size;
+}
+
+/* Records an attachment; returns its index, or SIZE_MAX past the bound. */
+static size_t add_attachment(struct pctx *c, GMimeObject *o, char *filename)
+{
+	struct mail_doc *doc = c->doc;
+	if (doc->n_att >= MAIL_DOC_MAX_ATTACHMENTS) {
+		note(c, MAIL_F_LIMITS, "more than %d attachments", MAIL_DOC_MAX_ATTACHMENTS);
+		free(filename);
+		return SIZE_MAX;
+	}
+	if (doc->n_att == c->att_cap) {
+		c->att_cap = c->att_cap ? c->att_cap * 2 : 4;
+		doc->att = xrealloc(doc->att, c->att_cap * sizeof(*doc->att));
+	}
+	struct mail_attachment *a = &doc->att[doc->n_att];
+	a->filename = filename;
+	a->content_type = content_type_of(o);
+	a->size = 0;
+	return doc->n_att++;
+}
+
+static void walk(struct pctx *c, GMimeObject *o, uint32_t depth)
+{
+	struct mail_doc *doc = c->doc;
+	if (c->stopped || o == NULL)
+		return;
+	if (doc->n_parts >= c->lim->max_parts) {
+		c->stopped = 1;
+		note(c, MAIL_F_LIMITS, "more than %u MIME parts: the rest was not parsed",
+		     c->lim->max_parts);
+		return;
+	}
+	doc->n_parts++;
+	if (depth > doc->depth)
+		doc->depth = depth;
+	if (depth > c->lim->max_depth) {
+		c->stopped = 1;
+		note(c, MAIL_F_LIMITS,
+		     "MIME nesting deeper than %u levels: the rest was not parsed",
+		     c->lim->max_depth);
+		return;
+	}
+	if (GMIME_IS_MULTIPART(o)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(o);
+		int n = g_mime_multipart_get_count(mp);
+		for (int i = 0; i < n && !c->stopped; i++)
+			walk(c, g_mime_multipart_get_part(mp, i), depth + 1);
+	} else if (GMIME_IS_MESSAGE_PART(o)) {
+		/* An attached message: listed when it is an attachment, with the
+		 * decoded size of its parts; its own parts are walked too. */
+		int attachment;
+		char *fn = part_filename(c, o, &attachment);
+		size_t idx = fn != NULL || attachment ? add_attachment(c, o, fn) : SIZE_MAX;
+		uint64_t before = c->leaf_bytes;
+		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
+		if (m != NULL)
+			walk(c, g_mime_message_get_mime_part(m), depth + 1);
+		if (idx != SIZE_MAX)
+			doc->att[idx].size = c->leaf_bytes - before;
+	} else if (GMIME_IS_PART(o)) {
+		uint64_t size = leaf_size(c, GMIME_PART(o));
+		c->leaf_bytes += size;
+		int attachment;
+		char *fn = part_filename(c, o, &attachment);
+		if (fn != NULL || attachment) {
+			size_t idx = add_attachment(c, o, fn);
+			if (idx != SIZE_MAX)
+				doc->att[idx].size = size;
+		}
+	}
+}
+
+static int has_8bit(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
+/* The top-level header section alone, cut to max_header_bytes at a line
+ * end, followed by the empty line. Caller frees. */
+static unsigned char *headers_only_copy(const unsigned char *m, size_t hlen, uint64_t max,
+					size_t *len_r)
+{
+	size_t keep = hlen;
+	if (keep > max) {
+		keep = (size_t)max;
+		while (keep > 0 && m[keep - 1] != '\n')
+			keep--;
+	}
+	unsigned char *h = xmalloc(keep + 2);
+	memcpy(h, m, keep);
+	size_t len = keep;
+	if (len > 0 && h[len - 1] != '\n')
+		h[len++] = '\n';
+	h[len++] = '\n';
+	*len_r = len;
+	return h;
+}
+
+int mail_parse(const unsigned char *p, size_t n, const struct mail_limits *lim,
+	       struct mail_doc *doc, struct error *err)
+{
+	struct pctx c;
+	(void)err;
+	if (p == NULL) {
+		p = (const unsigned char *)"";
+		n = 0;
+	}
+	mail_doc_release(doc);
+	mail_gmime_init();
+	memset(&c, 0, sizeof(c));
+	c.lim = lim;
+	c.doc = doc;
+	buf_init(&c.why, WHY_MAX + 16);
+
+	if (n > 0 && memchr(p, 0, n) != NULL)
+		doc->flags |= MAIL_F_NUL_BYTES;
+	size_t start = mail_header_start(p, n);
+	const unsigned char *m = p + start;
+	size_t mn = n - start, body;
+	size_t hlen = mail_header_len(m, mn, &body);
+	if (has_8bit(m, hlen < lim->max_header_bytes ? hlen : lim->max_header_bytes))
+		doc->flags |= MAIL_F_8BIT_HEADERS;
+
+	if (n > lim->max_message_size) {
+		c.headers_only = 1;
+		note(&c, MAIL_F_LIMITS,
+		     "message of %zu bytes is larger than %llu: only the header section was parsed",
+		     n, (unsigned long long)lim->max_message_size);
+	} else if (mn > G_MAXUINT) {
+		c.headers_only = 1;
+		note(&c, MAIL_F_LIMITS,
+		     "message larger than 4 GiB: only the header section was "
+		     "parsed");
+	} else {
+		struct mail_scan s;
+		mail_scan_structure(m, mn, lim, &s);
+		if (s.header_8bit)
+			doc->flags |= MAIL_F_8BIT_HEADERS;
+		if (s.over) {
+			c.headers_only = 1;
+			note(&c, MAIL_F_LIMITS, "%s: only the header section was parsed", s.why);
+		}
+	}
+
+	unsigned char *copy = NULL;
+	const unsigned char *data = m;
+	size_t len = mn;
+	if (c.headers_only) {
+		copy = headers_only_copy(m, hlen, lim->max_header_bytes, &len);
+		data = copy;
+	}
+
+	c.opts = g_mime_parser_options_new();
+	g_mime_parser_options_set_fallback_charsets(c.opts, fallback_charsets);
+	g_mime_parser_options_set_warning_callback(c.opts, on_warning, &c);
+	c.in = xmalloc(CHUNK);
+	/* A read-only memory stream over the bytes, without copying them:
+	 * the stream does not own the array, and the array is freed with
+	 * free_segment FALSE, after every GMime object that could read it. */
+	GByteArray *arr = g_byte_array_new_take((guint8 *)data, len);
+	GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(arr);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	GMimeMessage *msg = g_mime_parser_construct_message(parser, c.opts);
+	if (msg == NULL) {
+		note(&c, MAIL_F_NOT_MIME, "GMime found no message");
+		doc->flags |= MAIL_F_NO_MESSAGE_ID | MAIL_F_BAD_DATE;
+	} else {
+		take_headers(&c, msg);
+		if (!c.headers_only)
+			walk(&c, g_mime_message_get_mime_part(msg), 0);
+		g_object_unref(msg);
+	}
+	g_object_unref(parser);
+	g_object_unref(stream);
+	g_byte_array_free(arr, FALSE);
+	g_mime_parser_options_free(c.opts);
+	free(c.in);
+	free(c.out);
+	free(copy);
+	if (c.why.len > 0)
+		doc->error =
+		    mail_text_clean((const char *)c.why.data, c.why.len, MAIL_DOC_MAX_STRING, NULL);
+	buf_release(&c.why);
+	return 0;
+}

@@ -1,0 +1,498 @@
+/*
+ * text.c - UTF-8 hygiene and charset labels for the parse worker.
+ *
+ * Every string custos takes out of a message goes through mail_text_clean():
+ * the result is valid UTF-8 (RFC 3629: no overlong forms, no surrogates,
+ * nothing past U+10FFFF), free of NULs and control characters, and bounded.
+ *
+ * Real mail mislabels its charsets: GBK and GB18030 text goes out labelled
+ * "gb2312", windows-1252 as "iso-8859-1", CP949 as "euc-kr". Decoding with
+ * the label as written turns every character outside the labelled set into
+ * '?'. Like browsers (WHATWG Encoding Standard, section 4.2 "Names and
+ * labels"), custos decodes such labels with the superset encoding; the
+ * rewrite happens on the raw header text (RFC 2047 encoded words, RFC 2231
+ * extended parameters) before GMime decodes it.
+ *
+ * mail_header_encoding_bad() re-checks what GMime decodes silently: GMime
+ * turns an unknown charset or broken bytes into '?' without telling; the
+ * archive wants MAIL_F_BAD_ENCODING for those. Adjacent encoded words of
+ * one charset are joined before the check (RFC 2047 section 6.2), since
+ * mailers split multi-byte characters across words.
+ */
+#include "mail/mail_internal.h"
+
+#include <errno.h>
+#include <gmime/gmime.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/buf.h"
+#include "core/xalloc.h"
+
+size_t mail_utf8_seq(const unsigned char *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	unsigned char c = p[0];
+	if (c < 0x80)
+		return 1;
+	size_t len;
+	uint32_t cp, min;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+int mail_utf8_valid(const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	size_t i = 0;
+	while (i < n) {
+		if (u[i] == 0)
+			return 0;
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		size_t l = mail_utf8_seq(u + i, n - i);
+		if (l == 0)
+			return 0;
+		i += l;
+	}
+	return 1;
+}
+
+int mail_text_needs_guess(const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	for (size_t i = 0; i < n;) {
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		size_t l = mail_utf8_seq(u + i, n - i);
+		if (l == 0)
+			return 1;
+		i += l;
+	}
+	return 0;
+}
+
+char *mail_text_clean(const char *p, size_t n, size_t max, int *cut_r)
+{
+	static const unsigned char repl[3] = {0xef, 0xbf, 0xbd}; /* U+FFFD */
+	const unsigned char *u = (const unsigned char *)p;
+	/* Each input byte yields at most 3 output bytes. */
+	size_t cap = n <= (max + 3) / 3 ? n * 3 : max;
+	unsigned char *out = xmalloc(cap + 1);
+	size_t len = 0, i = 0;
+	int cut = 0;
+	/* Skip leading white space and controls. */
+	while (i < n && (u[i] <= 0x20 || u[i] == 0x7f))
+		i++;
+	while (i < n) {
+		const unsigned char *src;
+		size_t l;
+		unsigned char space = ' ';
+		if (u[i] < 0x20 || u[i] == 0x7f) {
+			src = &space;
+			l = 1;
+			i++;
+		} else if (u[i] < 0x80) {
+			src = u + i;
+			l = 1;
+			i++;
+		} else if ((l = mail_utf8_seq(u + i, n - i)) > 0) {
+			src = u + i;
+			i += l;
+		} else {
+			src = repl;
+			l = sizeof(repl);
+			i++;
+		}
+		if (l > cap - len) {
+			cut = 1;
+			break;
+		}
+		memcpy(out + len, src, l);
+		len += l;
+	}
+	while (len > 0 && out[len - 1] == ' ')
+		len--;
+	out[len] = '\0';
+	if (cut_r != NULL)
+		*cut_r = cut;
+	return (char *)out;
+}
+
+/* Labels decoded with a superset encoding (WHATWG Encoding Standard). The
+ * names are glibc iconv names. Big5 stays as it is: glibc's BIG5 already
+ * holds the ETEN and CP950 additions, while BIG5-HKSCS lacks some of them. */
+static const struct {
+	const char *label;
+	const char *name;
+} supersets[] = {
+    {"gb2312", "GB18030"},
+    {"gbk", "GB18030"},
+    {"x-gbk", "GB18030"},
+    {"cp936", "GB18030"},
+    {"ms936", "GB18030"},
+    {"windows-936", "GB18030"},
+    {"euc-cn", "GB18030"},
+    {"x-euc-cn", "GB18030"},
+    {"csgb2312", "GB18030"},
+    {"gb_2312", "GB18030"},
+    {"gb_2312-80", "GB18030"},
+    {"iso-ir-58", "GB18030"},
+    {"chinese", "GB18030"},
+    {"euc-kr", "CP949"},
+    {"ks_c_5601-1987", "CP949"},
+    {"ks_c_5601-1989", "CP949"},
+    {"ksc5601", "CP949"},
+    {"ksc_5601", "CP949"},
+    {"korean", "CP949"},
+    {"windows-949", "CP949"},
+    {"shift_jis", "CP932"},
+    {"shift-jis", "CP932"},
+    {"sjis", "CP932"},
+    {"x-sjis", "CP932"},
+    {"ms_kanji", "CP932"},
+    {"windows-31j", "CP932"},
+    {"iso-8859-1", "CP1252"},
+    {"iso8859-1", "CP1252"},
+    {"iso_8859-1", "CP1252"},
+    {"latin1", "CP1252"},
+    {"l1", "CP1252"},
+    {"us-ascii", "CP1252"},
+    {"ascii", "CP1252"},
+    {"iso-8859-9", "CP1254"},
+    {"latin5", "CP1254"},
+    {"iso-8859-11", "CP874"},
+    {"tis-620", "CP874"},
+    {"iso-8859-8-i", "ISO-8859-8"},
+};
+
+const char *mail_charset_superset(const char *label, size_t n)
+{
+	for (size_t i = 0; i < sizeof(supersets) / sizeof(supersets[0]); i++)
+		if (strlen(supersets[i].label) == n &&
+		    strncasecmp(supersets[i].label, label, n) == 0)
+			return supersets[i].name;
+	return NULL;
+}
+
+static int is_charset_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '.' || c == ':' || c == '+';
+}
+
+/* Length of the charset label at s (charset characters, at most 64). */
+static size_t label_len(const char *s)
+{
+	size_t n = 0;
+	while (n <= 64 && is_charset_char((unsigned char)s[n]))
+		n++;
+	return n <= 64 ? n : 0;
+}
+
+struct word {
+	const char *cs;
+	size_t cs_n;
+	char enc;
+	const char *text;
+	size_t text_n;
+	size_t end; /* offset after "?=" */
+};
+
+static int word_parse(const char *s, size_t n, size_t i, struct word *w);
+
+char *mail_charset_fixup(const char *s)
+{
+	size_t n = strlen(s);
+	struct buf out;
+	struct error err = ERROR_INIT;
+	int changed = 0;
+	size_t i = 0, copied = 0;
+	/* Every rewrite replaces a label of at least 2 bytes by at most 10. */
+	buf_init(&out, n * 6 + 16);
+	while (i < n) {
+		size_t at = 0, l = 0;
+		struct word w;
+		if (s[i] == '=' && s[i + 1] == '?') {
+			/* RFC 2047: =?charset[*lang]?enc?text?=, only whole words */
+			if (word_parse(s, n, i, &w)) {
+				at = i + 2;
+				l = w.cs_n;
+			}
+		} else if (s[i] == '*' && s[i + 1] == '=') {
+			/* RFC 2231: name*=charset'lang'value (maybe quoted) */
+			at = i + 2;
+			if (s[at] == '"')
+				at++;
+			l = label_len(s + at);
+			if (l == 0 || s[at + l] != '\'')
+				l = 0;
+		}
+		const char *sup = l > 0 ? mail_charset_superset(s + at, l) : NULL;
+		if (sup == NULL) {
+			i++;
+			continue;
+		}
+		if (buf_append(&out, s + copied, at - copied, &err) < 0 ||
+		    buf_append_str(&out, sup, &err) < 0)
+			goto fail;
+		copied = at + l;
+		i = copied;
+		changed = 1;
+	}
+	if (!changed) {
+		buf_release(&out);
+		return NULL;
+	}
+	if (buf_append(&out, s + copied, n - copied, &err) < 0)
+		goto fail;
+	return (char *)buf_detach(&out, NULL);
+fail:
+	/* Cannot happen (the maximum covers the worst case); decode as is. */
+	buf_release(&out);
+	return NULL;
+}
+
+static iconv_t open_decoder(const char *label, size_t n)
+{
+	char name[72];
+	const char *sup = mail_charset_superset(label, n);
+	if (sup == NULL) {
+		if (n == 0 || n >= sizeof(name))
+			return (iconv_t)-1;
+		memcpy(name, label, n);
+		name[n] = '\0';
+		mail_gmime_init(); /* GMime's charset table */
+		sup = g_mime_charset_iconv_name(name);
+	}
+	return iconv_open("UTF-8", sup);
+}
+
+/* 1 if bytes p[0..n) are not valid text in the charset. */
+static int convert_bad(const char *label, size_t label_n, const unsigned char *p, size_t n)
+{
+	if (memchr(p, 0, n) != NULL)
+		return 1;
+	iconv_t cd = open_decoder(label, label_n);
+	if (cd == (iconv_t)-1)
+		return 1;
+	char *in = (char *)p;
+	size_t inleft = n;
+	int bad = 0;
+	while (inleft > 0) {
+		char outbuf[1024], *out = outbuf;
+		size_t outleft = sizeof(outbuf);
+		if (iconv(cd, &in, &inleft, &out, &outleft) == (size_t)-1 && errno != E2BIG) {
+			bad = 1; /* EILSEQ or EINVAL (cut sequence) */
+			break;
+		}
+	}
+	iconv_close(cd);
+	return bad;
+}
+
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+static int hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes an encoded word's payload, appending at out[*len] (out has room
+ * for n more bytes). Returns 1 if the payload is broken. */
+static int word_decode(char enc, const char *p, size_t n, unsigned char *out, size_t *len)
+{
+	if (enc == 'b' || enc == 'B') {
+		uint32_t acc = 0;
+		size_t chars = 0, pads = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (p[i] == '=') {
+				pads++;
+				continue;
+			}
+			int v = b64_value((unsigned char)p[i]);
+			if (v < 0 || pads > 0)
+				return 1;
+			acc = (acc << 6) | (uint32_t)v;
+			if (++chars % 4 == 0) {
+				out[(*len)++] = (unsigned char)(acc >> 16);
+				out[(*len)++] = (unsigned char)(acc >> 8);
+				out[(*len)++] = (unsigned char)acc;
+				acc = 0;
+			}
+		}
+		if (chars % 4 == 1 || pads > 2)
+			return 1;
+		if (chars % 4 == 2) {
+			out[(*len)++] = (unsigned char)(acc >> 4);
+		} else if (chars % 4 == 3) {
+			out[(*len)++] = (unsigned char)(acc >> 10);
+			out[(*len)++] = (unsigned char)(acc >> 2);
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '_') {
+			out[(*len)++] = ' ';
+		} else if (p[i] == '=') {
+			if (i + 2 >= n)
+				return 1;
+			int hi = hex_value((unsigned char)p[i + 1]);
+			int lo = hex_value((unsigned char)p[i + 2]);
+			if (hi < 0 || lo < 0)
+				return 1;
+			out[(*len)++] = (unsigned char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			out[(*len)++] = (unsigned char)p[i];
+		}
+	}
+	return 0;
+}
+
+/* Parses an encoded word at s[i] ("=?..."); 0 if there is none. */
+static int word_parse(const char *s, size_t n, size_t i, struct word *w)
+{
+	size_t p = i + 2, l = label_len(s + p);
+	if (l == 0)
+		return 0;
+	w->cs = s + p;
+	w->cs_n = l;
+	p += l;
+	if (p < n && s[p] == '*') { /* RFC 2231 language suffix */
+		while (p < n && s[p] != '?' && s[p] != ' ')
+			p++;
+	}
+	if (p + 3 > n || s[p] != '?' || strchr("BbQq", s[p + 1]) == NULL || s[p + 1] == '\0' ||
+	    s[p + 2] != '?')
+		return 0;
+	w->enc = s[p + 1];
+	p += 3;
+	w->text = s + p;
+	while (p + 1 < n && !(s[p] == '?' && s[p + 1] == '=')) {
+		if (s[p] == ' ' || s[p] == '\t' || s[p] == '\r' || s[p] == '\n')
+			return 0;
+		p++;
+	}
+	if (p + 1 >= n)
+		return 0;
+	w->text_n = (size_t)(s + p - w->text);
+	w->end = p + 2;
+	return 1;
+}
+
+/* RFC 2231 extended values: charset known and %XX well formed. */
+static int rfc2231_bad(const char *s, size_t n)
+{
+	for (size_t i = 1; i + 1 < n; i++) {
+		if (s[i] != '*' || s[i + 1] != '=')
+			continue;
+		size_t p = i + 2;
+		if (p < n && s[p] == '"')
+			p++;
+		size_t l = label_len(s + p);
+		if (s[p + l] != '\'')
+			continue; /* a continuation without charset */
+		if (l > 0) {
+			iconv_t cd = open_decoder(s + p, l);
+			if (cd == (iconv_t)-1)
+				return 1;
+			iconv_close(cd);
+		}
+		p += l + 1;
+		while (p < n && s[p] != '\'')
+			p++; /* language */
+		for (p++; p < n && s[p] != ';' && s[p] != '"' && s[p] != ' '; p++)
+			if (s[p] == '%' && (p + 2 >= n || hex_value((unsigned char)s[p + 1]) < 0 ||
+					    hex_value((unsigned char)s[p + 2]) < 0))
+				return 1;
+	}
+	return 0;
+}
+
+int mail_header_encoding_bad(const char *s)
+{
+	size_t n = strlen(s);
+	unsigned char *pend = xmalloc(n + 1);
+	size_t pend_n = 0;
+	const char *pend_cs = NULL;
+	size_t pend_cs_n = 0, last_end = 0;
+	int bad = 0;
+	for (size_t i = 0; i + 1 < n && !bad;) {
+		struct word w;
+		if (s[i] != '=' || s[i + 1] != '?' || !word_parse(s, n, i, &w)) {
+			i++;
+			continue;
+		}
+		int adjacent = pend_cs != NULL && w.cs_n == pend_cs_n &&
+			       strncasecmp(w.cs, pend_cs, pend_cs_n) == 0;
+		for (size_t k = last_end; adjacent && k < i; k++)
+			if (strchr(" \t\r\n", s[k]) == NULL)
+				adjacent = 0;
+		if (!adjacent && pend_cs != NULL) {
+			bad |= convert_bad(pend_cs, pend_cs_n, pend, pend_n);
+			pend_n = 0;
+		}
+		pend_cs = w.cs;
+		pend_cs_n = w.cs_n;
+		/* Decoded payloads are never longer than their text. */
+		bad |= word_decode(w.enc, w.text, w.text_n, pend, &pend_n);
+		last_end = w.end;
+		i = w.end;
+	}
+	if (!bad && pend_cs != NULL)
+		bad |= convert_bad(pend_cs, pend_cs_n, pend, pend_n);
+	free(pend);
+	if (!bad)
+		bad = rfc2231_bad(s, n);
+	return bad;
+}

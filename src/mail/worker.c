@@ -1,0 +1,434 @@
+/*
+ * worker.c - the parent side of the parse worker.
+ *
+ * A worker is this binary exec'ed as `EXE parse-worker --max-... N`, with a
+ * pipe on its stdin and one on its stdout, every other descriptor closed,
+ * stderr inherited, an environment reduced to sanitizer settings, and
+ * PR_SET_PDEATHSIG so it dies with us. The protocol, one message at a time:
+ *
+ *   request:  u32 big-endian length, then the message bytes
+ *   response: u32 big-endian length (1 .. MAIL_DOC_MAX_JSON), then the
+ *             document as JSON (doc.c)
+ *
+ * The worker is not trusted. Its answer is checked by mail_doc_from_json();
+ * everything here is bounded by the per-message timeout (poll() on
+ * non-blocking pipes; SIGKILL when it passes). A worker that crashes, hangs,
+ * answers garbage or speaks out of turn is killed and reaped, and the
+ * message gets MAIL_F_PARSE_FAILED with the reason in doc->error; the next
+ * call starts a fresh worker. Workers are also replaced every recycle_after
+ * messages, which bounds what a compromised worker could do to the
+ * metadata of the messages after the one that took it over.
+ *
+ * A message larger than max_message_size is not copied through the pipe:
+ * the worker gets its header section only, and the doc says so.
+ *
+ * SIGPIPE: writes happen with SIGPIPE blocked in the calling thread; a
+ * SIGPIPE raised by our own write to a dead worker is consumed before the
+ * mask is restored, so the process's signal disposition is left alone.
+ */
+#include "mail/mail.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "mail/mail_internal.h"
+
+extern char **environ;
+
+struct mail_worker {
+	char *exe;
+	struct mail_limits lim;
+	pid_t pid;	 /* 0 when no worker runs */
+	int to_fd;	 /* our end of its stdin */
+	int from_fd;	 /* our end of its stdout */
+	uint32_t served; /* messages answered by this process */
+};
+
+/* Environment variables a worker keeps: only sanitizer settings. */
+static int env_kept(const char *e)
+{
+	static const char *const prefixes[] = {
+	    "ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS=", "MSAN_OPTIONS=", "TSAN_OPTIONS="};
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(e, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* In the child between fork and exec: async-signal-safe calls only. */
+static void child_exec(const char *exe, char **argv, char **envp, int in, int out, int status,
+		       pid_t parent)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Move both ends above 2 first, so that neither dup2 clobbers the
+	 * other when the parent had fd 0 or 1 closed. */
+	int hi_in = fcntl(in, F_DUPFD_CLOEXEC, 3), hi_out = fcntl(out, F_DUPFD_CLOEXEC, 3);
+	if (hi_in < 0 || hi_out < 0 || dup2(hi_in, 0) < 0 || dup2(hi_out, 1) < 0)
+		goto fail;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127); /* the parent is already gone */
+	/* Everything above stderr closes on exec (the status pipe too). */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (int fd = 3; fd < 65536; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	execve(exe, argv, envp);
+fail:;
+	int e = errno;
+	ssize_t w = write(status, &e, sizeof(e));
+	(void)w;
+	_exit(127);
+}
+
+static int spawn(struct mail_worker *w, struct error *err)
+{
+	char nums[7][24];
+	snprintf(nums[0], sizeof(nums[0]), "%llu", (unsigned long long)w->lim.max_message_size);
+	snprintf(nums[1], sizeof(nums[1]), "%u", w->lim.max_depth);
+	snprintf(nums[2], sizeof(nums[2]), "%u", w->lim.max_parts);
+	snprintf(nums[3], sizeof(nums[3]), "%llu", (unsigned long long)w->lim.max_header_bytes);
+	snprintf(nums[4], sizeof(nums[4]), "%u", w->lim.timeout_s);
+	snprintf(nums[5], sizeof(nums[5]), "%llu", (unsigned long long)w->lim.memory);
+	snprintf(nums[6], sizeof(nums[6]), "%u", w->lim.recycle_after);
+	char *argv[] = {
+	    w->exe,	   "parse-worker", "--max-message-size", nums[0], "--max-depth", nums[1],
+	    "--max-parts", nums[2],	   "--max-header-bytes", nums[3], "--timeout",	 nums[4],
+	    "--memory",	   nums[5],	   "--recycle-after",	 nums[6], NULL};
+	size_t ne = 0;
+	for (char **e = environ; e != NULL && *e != NULL; e++)
+		ne++;
+	char **envp = xcalloc(ne + 1, sizeof(*envp));
+	size_t k = 0;
+	for (size_t i = 0; i < ne; i++)
+		if (env_kept(environ[i]))
+			envp[k++] = environ[i];
+
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, st[2] = {-1, -1};
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) {
+		error_errno(err, "parse worker: pipe");
+		goto fail;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		error_errno(err, "parse worker: fork");
+		goto fail;
+	}
+	if (pid == 0)
+		child_exec(w->exe, argv, envp, in[0], out[1], st[1], parent);
+	close_fd(&in[0]);
+	close_fd(&out[1]);
+	close_fd(&st[1]);
+	int e = 0;
+	ssize_t r;
+	do
+		r = read(st[0], &e, sizeof(e));
+	while (r < 0 && errno == EINTR);
+	close_fd(&st[0]);
+	if (r > 0) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		errno = e;
+		error_errno(err, "cannot run the parse worker %s", w->exe);
+		goto fail;
+	}
+	if (fcntl(in[1], F_SETFL, O_NONBLOCK) < 0 || fcntl(out[0], F_SETFL, O_NONBLOCK) < 0) {
+		error_errno(err, "parse worker: fcntl");
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		goto fail;
+	}
+	w->pid = pid;
+	w->to_fd = in[1];
+	w->from_fd = out[0];
+	w->served = 0;
+	free(envp);
+	return 0;
+fail:
+	free(envp);
+	close_fd(&in[0]);
+	close_fd(&in[1]);
+	close_fd(&out[0]);
+	close_fd(&out[1]);
+	close_fd(&st[0]);
+	close_fd(&st[1]);
+	return -1;
+}
+
+int mail_worker_start(struct mail_worker **w_r, const char *exe, const struct mail_limits *lim,
+		      struct error *err)
+{
+	struct mail_worker *w = xcalloc(1, sizeof(*w));
+	w->exe = xstrdup(exe);
+	w->lim = *lim;
+	if (w->lim.recycle_after == 0)
+		w->lim.recycle_after = 1;
+	if (w->lim.timeout_s == 0)
+		w->lim.timeout_s = 1;
+	w->to_fd = w->from_fd = -1;
+	if (spawn(w, err) < 0) {
+		free(w->exe);
+		free(w);
+		return -1;
+	}
+	*w_r = w;
+	return 0;
+}
+
+/* Kills (if still running) and reaps the worker; describes how it ended
+ * into why unless why is NULL. */
+static void reap(struct mail_worker *w, int force, char *why, size_t whylen)
+{
+	if (w->pid <= 0)
+		return;
+	close_fd(&w->to_fd);
+	if (!force) {
+		/* Closing its stdin asks it to exit; give it a second. */
+		struct pollfd pfd = {.fd = w->from_fd, .events = POLLIN};
+		int64_t deadline = now_ms() + 1000;
+		for (;;) {
+			int64_t left = deadline - now_ms();
+			if (left <= 0 || poll(&pfd, 1, (int)left) != 0)
+				break;
+		}
+	}
+	kill(w->pid, SIGKILL); /* no effect on one that already exited */
+	int status = 0;
+	pid_t r;
+	do
+		r = waitpid(w->pid, &status, 0);
+	while (r < 0 && errno == EINTR);
+	if (why != NULL) {
+		if (r < 0)
+			snprintf(why, whylen, "parse worker vanished");
+		else if (WIFSIGNALED(status))
+			snprintf(why, whylen, "parse worker killed by signal %d (%s)",
+				 WTERMSIG(status), strsignal(WTERMSIG(status)));
+		else
+			snprintf(why, whylen, "parse worker exited with status %d",
+				 WEXITSTATUS(status));
+	}
+	close_fd(&w->from_fd);
+	w->pid = 0;
+}
+
+void mail_worker_stop(struct mail_worker *w)
+{
+	if (w == NULL)
+		return;
+	reap(w, 0, NULL, 0);
+	free(w->exe);
+	free(w);
+}
+
+int mail_worker_pid(const struct mail_worker *w)
+{
+	return w != NULL ? (int)w->pid : 0;
+}
+
+enum io_result { IO_OK, IO_EOF, IO_TIMEOUT, IO_ERROR };
+
+static enum io_result write_all(int fd, const unsigned char *p, size_t n, int64_t deadline)
+{
+	while (n > 0) {
+		ssize_t r = write(fd, p, n);
+		if (r > 0) {
+			p += r;
+			n -= (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EPIPE)
+			return IO_EOF;
+		if (r < 0 && errno != EAGAIN && errno != EINTR)
+			return IO_ERROR;
+		int64_t left = deadline - now_ms();
+		if (left <= 0)
+			return IO_TIMEOUT;
+		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			return IO_ERROR;
+	}
+	return IO_OK;
+}
+
+static enum io_result read_all(int fd, unsigned char *p, size_t n, int64_t deadline)
+{
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+		if (r > 0) {
+			p += r;
+			n -= (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			return IO_EOF;
+		if (errno != EAGAIN && errno != EINTR)
+			return IO_ERROR;
+		int64_t left = deadline - now_ms();
+		if (left <= 0)
+			return IO_TIMEOUT;
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			return IO_ERROR;
+	}
+	return IO_OK;
+}
+
+/* Sends the request; SIGPIPE from a dead reader is blocked and consumed. */
+static enum io_result send_request(struct mail_worker *w, const unsigned char *p, size_t n,
+				   int64_t deadline)
+{
+	sigset_t pipe_set, old, pending;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigpending(&pending);
+	int was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	unsigned char hdr[4];
+	put_u32be(hdr, (uint32_t)n);
+	enum io_result r = write_all(w->to_fd, hdr, sizeof(hdr), deadline);
+	if (r == IO_OK)
+		r = write_all(w->to_fd, p, n, deadline);
+	if (r == IO_EOF && !was_pending) {
+		struct timespec zero = {0, 0};
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+static void fail_doc(struct mail_doc *doc, const char *why)
+{
+	mail_doc_release(doc);
+	doc->flags = MAIL_F_PARSE_FAILED;
+	doc->error = mail_text_clean(why, strlen(why), MAIL_DOC_MAX_STRING, NULL);
+	log_warn("%s", why);
+}
+
+/* 1 if the worker has written something (or closed) when it should be
+ * silent. */
+static int speaks_out_of_turn(const struct mail_worker *w)
+{
+	struct pollfd pfd = {.fd = w->from_fd, .events = POLLIN};
+	return poll(&pfd, 1, 0) != 0;
+}
+
+int mail_worker_parse(struct mail_worker *w, const unsigned char *p, size_t n, struct mail_doc *doc,
+		      struct error *err)
+{
+	char why[256];
+	mail_doc_release(doc);
+	if (w->pid > 0 && speaks_out_of_turn(w)) {
+		reap(w, 1, why, sizeof(why));
+		log_warn("parse worker wrote or closed its output between messages (then %s); "
+			 "replaced",
+			 why + strlen("parse worker "));
+	}
+	if (w->pid <= 0 && spawn(w, err) < 0)
+		return -1;
+
+	size_t send_n = n;
+	int cut = n > w->lim.max_message_size || n > UINT32_MAX;
+	if (cut) {
+		/* Only the header section travels; the worker cannot tell, the
+		 * doc is corrected below. */
+		size_t start = mail_header_start(p, n), body;
+		size_t hlen = mail_header_len(p + start, n - start, &body);
+		send_n = start + hlen;
+		if (send_n > w->lim.max_header_bytes + start)
+			send_n = (size_t)(w->lim.max_header_bytes + start);
+	}
+
+	int64_t deadline = now_ms() + (int64_t)w->lim.timeout_s * 1000;
+	enum io_result r = send_request(w, p, send_n, deadline);
+	unsigned char hdr[4];
+	unsigned char *json = NULL;
+	uint32_t len = 0;
+	if (r == IO_OK)
+		r = read_all(w->from_fd, hdr, sizeof(hdr), deadline);
+	if (r == IO_OK) {
+		len = get_u32be(hdr);
+		if (len == 0 || len > MAIL_DOC_MAX_JSON) {
+			reap(w, 1, NULL, 0);
+			snprintf(why, sizeof(why),
+				 "parse worker answered garbage: a response length of %u bytes",
+				 len);
+			fail_doc(doc, why);
+			return 0;
+		}
+		json = xmalloc(len);
+		r = read_all(w->from_fd, json, len, deadline);
+	}
+	if (r != IO_OK) {
+		free(json);
+		if (r == IO_TIMEOUT) {
+			reap(w, 1, NULL, 0);
+			snprintf(why, sizeof(why), "parse worker timed out after %u s",
+				 w->lim.timeout_s);
+		} else {
+			reap(w, 1, why, sizeof(why));
+		}
+		fail_doc(doc, why);
+		return 0;
+	}
+	struct error jerr = ERROR_INIT;
+	int rc = mail_doc_from_json((const char *)json, len, doc, &jerr);
+	free(json);
+	if (rc < 0) {
+		reap(w, 1, NULL, 0);
+		snprintf(why, sizeof(why), "parse worker answered garbage: %.200s", jerr.msg);
+		fail_doc(doc, why);
+		return 0;
+	}
+	if (cut) {
+		for (size_t i = 0; i < doc->n_att; i++) {
+			free(doc->att[i].filename);
+			free(doc->att[i].content_type);
+		}
+		free(doc->att);
+		doc->att = NULL;
+		doc->n_att = 0;
+		doc->n_parts = 0;
+		doc->depth = 0;
+		doc->flags |= MAIL_F_LIMITS;
+		if (memchr(p, 0, n) != NULL)
+			doc->flags |= MAIL_F_NUL_BYTES;
+		snprintf(why, sizeof(why),
+			 "message of %zu bytes is larger than %llu: only the header section was "
+			 "parsed",
+			 n, (unsigned long long)w->lim.max_message_size);
+		free(doc->error);
+		doc->error = xstrdup(why);
+	}
+	if (++w->served >= w->lim.recycle_after)
+		reap(w, 0, NULL, 0); /* the next call starts a fresh one */
+	return 0;
+}
