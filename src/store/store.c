@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zdict.h>
 #include <zstd.h>
 
 #include "core/db.h"
@@ -40,6 +41,17 @@
 #define WRAP_V2_SM 2
 #define WRAP_MAX_LEN (1 + CRYPTO_MAX_OVERHEAD + CRYPTO_KEY_LEN)
 
+/* Compression dictionaries (doc/formats/store.md): small messages share most
+ * of their bytes (headers, signatures, boilerplate), which per-message zstd
+ * cannot exploit; a dictionary trained on the archive's first messages can.
+ * A dictionary holds fragments of real mail, so it is sealed with the master
+ * key like a data key. */
+#define DICT_TRAIN_SAMPLES 1000         /* messages to train on */
+#define DICT_SAMPLE_MAX (16 * 1024)     /* bytes of one message used */
+#define DICT_SIZE (112 * 1024)          /* zstd's recommended size */
+#define DICT_MAX ((size_t)1 << 20)      /* largest dictionary accepted */
+#define DICT_CACHE 16                   /* dictionaries kept for reading */
+
 struct store {
 	sqlite3 *db;
 	char *dir; /* archive_dir/segments */
@@ -53,7 +65,25 @@ struct store {
 	uint64_t seg_pending;   /* committed + appended in this transaction */
 	int64_t seg_records;
 	int dirty;
+	/* zstd dictionaries: the one new blobs use, and a cache for reading */
+	ZSTD_CCtx *cctx;
+	ZSTD_DCtx *dctx;
+	uint32_t cdict_id; /* 0: none yet */
+	ZSTD_CDict *cdict;
+	struct {
+		uint32_t id;
+		ZSTD_DDict *ddict;
+	} ddicts[DICT_CACHE];
+	size_t n_ddicts;
+	/* samples gathered to train the first dictionary */
+	struct buf samples;
+	size_t sample_sizes[DICT_TRAIN_SAMPLES];
+	size_t n_samples;
+	int dict_failed;
 };
+
+static void dict_forget(struct store *s);
+static int dict_load_newest(struct store *s, struct error *err);
 
 static const char schema_sql[] =
 	"CREATE TABLE segments("
@@ -75,7 +105,12 @@ static const char schema_sql[] =
 	" aead_alg INTEGER NOT NULL,"
 	" wrapped_key BLOB,"
 	" created INTEGER NOT NULL,"
-	" UNIQUE(segment, offset));";
+	" UNIQUE(segment, offset));"
+	"CREATE TABLE dicts("
+	" id INTEGER PRIMARY KEY,"
+	" created INTEGER NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" sealed BLOB NOT NULL);";
 
 int store_schema(sqlite3 *db, struct error *err)
 {
@@ -155,7 +190,7 @@ int store_open(struct store **s_r, const char *archive_dir, sqlite3 *db,
 	s->opts = *opts;
 	s->writable = writable;
 	s->seg_fd = -1;
-	if (writable && load_active(s, err) < 0) {
+	if (writable && (load_active(s, err) < 0 || dict_load_newest(s, err) < 0)) {
 		store_close(s);
 		return -1;
 	}
@@ -170,6 +205,9 @@ void store_close(struct store *s)
 	if (s->seg_fd >= 0)
 		close(s->seg_fd);
 	cry_wipe(s->master, sizeof(s->master));
+	dict_forget(s);
+	ZSTD_freeCCtx(s->cctx);
+	ZSTD_freeDCtx(s->dctx);
 	free(s->dir);
 	free(s);
 }
@@ -181,8 +219,11 @@ void store_rollback(struct store *s)
 	if (s->seg_fd >= 0)
 		close(s->seg_fd);
 	struct error err;
-	/* Re-read the committed state; a failure leaves the store unwritable. */
-	if (load_active(s, &err) < 0)
+	/* Re-read the committed state (segment and dictionary: one trained in
+	 * the rolled-back transaction is gone); a failure leaves the store
+	 * unwritable. */
+	dict_forget(s);
+	if (load_active(s, &err) < 0 || dict_load_newest(s, &err) < 0)
 		s->writable = 0;
 }
 
@@ -387,9 +428,176 @@ static int unwrap_key(const struct store *s, int hash_alg, const unsigned char *
 	return 0;
 }
 
+/* ---- compression dictionaries ---- */
+
+static void dict_ad(unsigned char ad[20], uint32_t id)
+{
+	memset(ad, 0, 20);
+	memcpy(ad, "custos-dict-v1", 14);
+	put_u32be(ad + 16, id);
+}
+
+/* Reads dictionary id from the database and opens it into out. */
+static int dict_load(struct store *s, uint32_t id, struct buf *out, struct error *err)
+{
+	sqlite3_stmt *st = db_stmt(s->db, "SELECT sealed FROM dicts WHERE id=?", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		error_set(err, ERR_CORRUPT, "compression dictionary %u is missing", id);
+		goto fail;
+	}
+	const unsigned char *sealed = sqlite3_column_blob(st, 0);
+	size_t n = (size_t)sqlite3_column_bytes(st, 0);
+	int alg = n > 1 ? wrap_alg_of_version(sealed[0]) : -1;
+	unsigned char ad[20];
+	dict_ad(ad, id);
+	buf_reset(out);
+	if (alg < 0 || n - 1 > DICT_MAX + CRYPTO_MAX_OVERHEAD ||
+	    buf_reserve(out, n, err) < 0 ||
+	    cry_aead_open(alg, s->master, ad, sizeof(ad), sealed + 1, n - 1, out->data, &out->len,
+			  err) < 0) {
+		error_set(err, ERR_CRYPTO, "compression dictionary %u does not open (altered)", id);
+		goto fail;
+	}
+	rc = 0;
+fail:
+	sqlite3_reset(st);
+	return rc;
+}
+
+static void dict_forget(struct store *s)
+{
+	ZSTD_freeCDict(s->cdict);
+	s->cdict = NULL;
+	s->cdict_id = 0;
+	for (size_t i = 0; i < s->n_ddicts; i++)
+		ZSTD_freeDDict(s->ddicts[i].ddict);
+	s->n_ddicts = 0;
+	buf_release(&s->samples);
+	s->n_samples = 0;
+}
+
+/* Makes the newest committed dictionary the one new blobs use. */
+static int dict_load_newest(struct store *s, struct error *err)
+{
+	sqlite3_stmt *st = db_stmt(s->db, "SELECT COALESCE(MAX(id), 0) FROM dicts", err);
+	if (st == NULL)
+		return -1;
+	uint32_t id = sqlite3_step(st) == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (id == 0)
+		return 0;
+	struct buf d;
+	buf_init(&d, DICT_MAX + 64);
+	int rc = dict_load(s, id, &d, err);
+	if (rc == 0) {
+		s->cdict = ZSTD_createCDict(d.data, d.len, s->opts.zstd_level);
+		s->cdict_id = s->cdict != NULL ? id : 0;
+	}
+	cry_wipe(d.data, d.cap);
+	buf_release(&d);
+	return rc;
+}
+
+static ZSTD_DDict *dict_for_reading(struct store *s, uint32_t id, struct error *err)
+{
+	for (size_t i = 0; i < s->n_ddicts; i++)
+		if (s->ddicts[i].id == id)
+			return s->ddicts[i].ddict;
+	struct buf d;
+	buf_init(&d, DICT_MAX + 64);
+	ZSTD_DDict *dd = NULL;
+	if (dict_load(s, id, &d, err) == 0) {
+		dd = ZSTD_createDDict(d.data, d.len);
+		if (dd == NULL)
+			error_set(err, ERR_CORRUPT, "compression dictionary %u is malformed", id);
+	}
+	cry_wipe(d.data, d.cap);
+	buf_release(&d);
+	if (dd == NULL)
+		return NULL;
+	if (s->n_ddicts == DICT_CACHE) {
+		ZSTD_freeDDict(s->ddicts[0].ddict);
+		memmove(&s->ddicts[0], &s->ddicts[1], (DICT_CACHE - 1) * sizeof(s->ddicts[0]));
+		s->n_ddicts--;
+	}
+	s->ddicts[s->n_ddicts].id = id;
+	s->ddicts[s->n_ddicts++].ddict = dd;
+	return dd;
+}
+
+/* Trains the archive's first dictionary once DICT_TRAIN_SAMPLES messages
+ * were seen, inside the current transaction (store_rollback forgets it if
+ * that transaction does not commit). Training failure is not an error:
+ * blobs are then compressed without a dictionary. */
+static int dict_sample(struct store *s, const unsigned char *p, size_t n, struct error *err)
+{
+	size_t take = n < DICT_SAMPLE_MAX ? n : DICT_SAMPLE_MAX;
+	if (take == 0)
+		return 0;
+	if (s->samples.max == 0)
+		buf_init(&s->samples, (size_t)DICT_TRAIN_SAMPLES * DICT_SAMPLE_MAX);
+	if (buf_append(&s->samples, p, take, err) < 0)
+		return -1;
+	s->sample_sizes[s->n_samples++] = take;
+	if (s->n_samples < DICT_TRAIN_SAMPLES)
+		return 0;
+	unsigned char *dict = xmalloc(DICT_SIZE);
+	size_t len = ZDICT_trainFromBuffer(dict, DICT_SIZE, s->samples.data, s->sample_sizes,
+					   (unsigned)s->n_samples);
+	int rc = 0;
+	cry_wipe(s->samples.data, s->samples.cap);
+	buf_release(&s->samples);
+	s->n_samples = 0;
+	if (ZDICT_isError(len)) {
+		s->dict_failed = 1;
+		goto out;
+	}
+	sqlite3_stmt *st = db_stmt(s->db, "SELECT COALESCE(MAX(id), 0) + 1 FROM dicts", err);
+	if (st == NULL) {
+		rc = -1;
+		goto out;
+	}
+	uint32_t id = sqlite3_step(st) == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(st, 0) : 1;
+	sqlite3_reset(st);
+	int alg = s->opts.wrap_alg == AEAD_SM4CTR_HMACSM3 ? AEAD_SM4CTR_HMACSM3
+							 : AEAD_XCHACHA20POLY1305;
+	unsigned char ad[20];
+	unsigned char *sealed = xmalloc(1 + len + CRYPTO_MAX_OVERHEAD);
+	size_t sl = 0;
+	sealed[0] = alg == AEAD_SM4CTR_HMACSM3 ? WRAP_V2_SM : WRAP_V1_XCHACHA;
+	dict_ad(ad, id);
+	rc = cry_aead_seal(alg, s->master, ad, sizeof(ad), dict, len, sealed + 1, &sl, err);
+	if (rc == 0 && (st = db_stmt(s->db,
+				      "INSERT INTO dicts(id, created, size, sealed) VALUES(?,?,?,?)",
+				      err)) == NULL)
+		rc = -1;
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, (int64_t)time(NULL));
+		sqlite3_bind_int64(st, 3, (int64_t)len);
+		sqlite3_bind_blob(st, 4, sealed, (int)(1 + sl), SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(s->db, err, "insert dictionary");
+		sqlite3_reset(st);
+	}
+	free(sealed);
+	if (rc == 0) {
+		s->cdict = ZSTD_createCDict(dict, len, s->opts.zstd_level);
+		s->cdict_id = s->cdict != NULL ? id : 0;
+	}
+out:
+	cry_wipe(dict, DICT_SIZE);
+	free(dict);
+	return rc;
+}
+
 static void fill_record_header(unsigned char h[STORE_RECORD_HEADER_LEN], int hash_alg,
-			       int aead_alg, uint64_t raw_len, uint64_t payload_len,
-			       const unsigned char hash[CRYPTO_HASH_LEN])
+			       int aead_alg, uint32_t dict_id, uint64_t raw_len,
+			       uint64_t payload_len, const unsigned char hash[CRYPTO_HASH_LEN])
 {
 	memset(h, 0, STORE_RECORD_HEADER_LEN);
 	put_u32be(h, STORE_RECORD_MAGIC);
@@ -398,6 +606,7 @@ static void fill_record_header(unsigned char h[STORE_RECORD_HEADER_LEN], int has
 	h[8] = (unsigned char)hash_alg;
 	h[9] = (unsigned char)aead_alg;
 	h[10] = 1; /* zstd */
+	put_u32be(h + 12, dict_id);
 	put_u64be(h + 16, raw_len);
 	put_u64be(h + 24, payload_len);
 	memcpy(h + 32, hash, CRYPTO_HASH_LEN);
@@ -432,16 +641,23 @@ int store_put(struct store *s, const unsigned char *p, size_t n,
 	sqlite3_stmt *st = NULL;
 	cry_random(dk, sizeof(dk));
 
+	if (s->cdict == NULL && !s->dict_failed && dict_sample(s, p, n, err) < 0)
+		goto fail;
+	if (s->cctx == NULL)
+		s->cctx = ZSTD_createCCtx();
 	size_t zcap = ZSTD_compressBound(n);
 	z = xmalloc(zcap);
-	size_t zlen = ZSTD_compress(z, zcap, p, n, s->opts.zstd_level);
+	size_t zlen = s->cdict != NULL
+			      ? ZSTD_compress_usingCDict(s->cctx, z, zcap, p, n, s->cdict)
+			      : ZSTD_compressCCtx(s->cctx, z, zcap, p, n, s->opts.zstd_level);
 	if (ZSTD_isError(zlen)) {
 		error_set(err, ERR_INTERNAL, "zstd: %s", ZSTD_getErrorName(zlen));
 		goto fail;
 	}
 	size_t payload_len = zlen + cry_aead_overhead(s->opts.aead_alg);
 	rec = xmalloc(STORE_RECORD_HEADER_LEN + payload_len);
-	fill_record_header(rec, s->opts.hash_alg, s->opts.aead_alg, n, payload_len, hash);
+	fill_record_header(rec, s->opts.hash_alg, s->opts.aead_alg, s->cdict_id, n, payload_len,
+			   hash);
 	size_t sealed_len = 0;
 	if (cry_aead_seal(s->opts.aead_alg, dk, rec, STORE_RECORD_HEADER_LEN, z, zlen,
 			     rec + STORE_RECORD_HEADER_LEN, &sealed_len, err) < 0)
@@ -523,7 +739,7 @@ int store_flush(struct store *s, struct error *err)
 }
 
 /* Reads and opens one record at (fd, offset) that must hold `hash`. */
-static int record_open(const struct store *s, int fd, uint64_t offset, uint64_t limit,
+static int record_open(struct store *s, int fd, uint64_t offset, uint64_t limit,
 		       const unsigned char hash[CRYPTO_HASH_LEN], const unsigned char *wrapped,
 		       size_t wrapped_len, struct buf *out, uint64_t *rec_len_r, struct error *err)
 {
@@ -572,7 +788,15 @@ static int record_open(const struct store *s, int fd, uint64_t offset, uint64_t 
 	buf_reset(out);
 	if (buf_reserve(out, (size_t)raw_len, err) < 0)
 		goto fail;
-	size_t got = ZSTD_decompress(out->data, (size_t)raw_len, z, zlen);
+	uint32_t dict_id = get_u32be(h + 12);
+	ZSTD_DDict *dd = NULL;
+	if (dict_id != 0 && (dd = dict_for_reading(s, dict_id, err)) == NULL)
+		goto fail;
+	if (s->dctx == NULL)
+		s->dctx = ZSTD_createDCtx();
+	size_t got = dd != NULL ? ZSTD_decompress_usingDDict(s->dctx, out->data, (size_t)raw_len,
+							      z, zlen, dd)
+				: ZSTD_decompressDCtx(s->dctx, out->data, (size_t)raw_len, z, zlen);
 	if (ZSTD_isError(got) || got != raw_len) {
 		error_set(err, ERR_CORRUPT, "decompression failed");
 		goto fail;

@@ -155,6 +155,92 @@ static struct faults verify(struct fixture *f)
 
 static void fill(struct fixture *f, int n);
 
+/* Mail-like blobs: headers and boilerplate shared, a varying middle. */
+static size_t mail_like(unsigned char *out, size_t cap, int i)
+{
+	int n = snprintf((char *)out, cap,
+			 "Received: from mx%d.bank.test by archive.bank.test with ESMTPS\n"
+			 "From: Desk %d <desk%d@bank.test>\nTo: risk@bank.test\n"
+			 "Subject: daily position report %d\nMIME-Version: 1.0\n"
+			 "Content-Type: text/plain; charset=utf-8\n\n"
+			 "Dear colleagues, please find the figures for book %d below.\n"
+			 "Net asset value %d.%02d, subscriptions %d, redemptions %d.\n"
+			 "--\nHengxin Fund Management Co., Ltd. Confidential.\n",
+			 i % 7, i, i, i, i * 3, i * 17, i % 100, i * 11, i * 5);
+	return (size_t)n;
+}
+
+static struct faults verify(struct fixture *f);
+
+/* After DICT_TRAIN_SAMPLES blobs a dictionary is trained and used; every
+ * blob (before and after) reads back; a dictionary trained in a rolled-back
+ * transaction is forgotten; an altered dictionary is detected. */
+static void test_dictionary(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char m[1024];
+	int is_new;
+	begin(f);
+	for (int i = 0; i < 999; i++)
+		put(f, m, mail_like(m, sizeof(m), i), &is_new);
+	commit(f);
+	/* the 1000th blob trains the dictionary, then the transaction is lost */
+	begin(f);
+	put(f, m, mail_like(m, sizeof(m), 999), &is_new);
+	put(f, m, mail_like(m, sizeof(m), 1000), &is_new);
+	assert_int_equal(sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	store_rollback(f->s);
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(f->db, "SELECT COUNT(*) FROM dicts", -1, &st, NULL);
+	sqlite3_step(st);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+	/* the samples were dropped with the rollback: 1000 more train it */
+	begin(f);
+	for (int i = 999; i < 2100; i++)
+		put(f, m, mail_like(m, sizeof(m), i), &is_new);
+	commit(f);
+	sqlite3_prepare_v2(f->db, "SELECT COUNT(*) FROM dicts", -1, &st, NULL);
+	sqlite3_step(st);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	/* later blobs are smaller thanks to the dictionary */
+	sqlite3_prepare_v2(f->db, "SELECT AVG(stored) FROM blobs WHERE id<=100", -1, &st, NULL);
+	sqlite3_step(st);
+	double before = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_prepare_v2(f->db, "SELECT AVG(stored) FROM blobs WHERE id>2000", -1, &st, NULL);
+	sqlite3_step(st);
+	double after = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	if (!(after < before * 0.8))
+		fail_msg("dictionary did not help: %.0f -> %.0f bytes per blob", before, after);
+	/* a fresh (read-only) store reads everything back */
+	store_close(f->s);
+	struct error err = ERROR_INIT;
+	assert_int_equal(store_open(&f->s, f->dir, f->db, f->key, &f->opts, 0, &err), 0);
+	struct buf b;
+	buf_init(&b, STORE_MAX_BLOB);
+	for (int64_t id = 1; id <= 2100; id += 37) {
+		size_t n = mail_like(m, sizeof(m), (int)id - 1);
+		if (store_get(f->s, id, &b, &err) < 0)
+			fail_msg("get %lld: %s", (long long)id, err.msg);
+		assert_int_equal(b.len, n);
+		assert_memory_equal(b.data, m, n);
+	}
+	buf_release(&b);
+	assert_int_equal(verify(f).n, 0);
+	/* an altered dictionary makes its blobs unreadable: detected */
+	assert_int_equal(sqlite3_exec(f->db,
+				      "UPDATE dicts SET sealed=substr(sealed,1,100)||x'00'||"
+				      "substr(sealed,102)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	store_close(f->s);
+	assert_int_equal(store_open(&f->s, f->dir, f->db, f->key, &f->opts, 0, &err), 0);
+	assert_true(verify(f).n > 0);
+}
+
 static void test_round_trip_dedup(void **state)
 {
 	struct fixture *f = *state;
@@ -416,6 +502,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truncation_and_sealed_digest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_master_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mixed_suites, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dictionary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dictionary, setup_sm, teardown),
 		/* the same with the SM suite */
 		cmocka_unit_test_setup_teardown(test_round_trip_dedup, setup_sm, teardown),
 		cmocka_unit_test_setup_teardown(test_uncommitted_tail_recovered, setup_sm,
