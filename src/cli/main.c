@@ -49,7 +49,14 @@ const struct cli_command cli_commands[] = {
 	{"info", cmd_info, "summary of an archive",
 	 "usage: custos info [--json]\n", 0},
 	{"gen", cmd_gen, "generate deterministic demo and test mail",
-	 "usage: custos gen [--seed N] [--count N] [--format eml|mbox|maildir] --out PATH\n", 0},
+	 "usage: custos gen [--seed N] [--count N] [--format eml|mbox|maildir]\n"
+	 "                  [--start YYYY-MM-DD] [--days N] [--chinese F] [--attachments F]\n"
+	 "                  [--jobs N] [--manifest FILE] [--directory FILE] [--force] [--json]\n"
+	 "                  --out PATH\n"
+	 "Writes deterministic mail of the fictitious Hengxin Fund Management (Chinese\n"
+	 "and English, legacy charsets, attachments, threads, Bcc): the same seed and\n"
+	 "options give the same bytes. --manifest writes the truth (envelope, Bcc) as\n"
+	 "JSON lines; keep it outside the output directory.\n", 0},
 	{"config", cmd_config, "print configuration defaults or reference",
 	 "usage: custos config --defaults | --doc | --check FILE\n", 0},
 	{"parse", cmd_parse, "parse one message and print its metadata as JSON",

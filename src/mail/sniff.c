@@ -17,6 +17,7 @@
 #include "mail/mail_internal.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 
@@ -84,6 +85,23 @@ int mail_is_field_line(const unsigned char *p, size_t n)
 	return i < n && p[i] == ':';
 }
 
+/* 1 if the line is a field that only mail starts with: the trace and
+ * originator fields an MTA or MUA writes first (RFC 5321 4.4, RFC 5322 3.6). */
+static int starts_like_mail(const unsigned char *line, size_t n)
+{
+	static const char *const names[] = {
+		"received:", "return-path:", "delivered-to:", "x-original-to:", "envelope-to:",
+		"from:", "message-id:", "date:", "dkim-signature:", "arc-seal:",
+		"authentication-results:", "x-received:", "mime-version:",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t l = strlen(names[i]);
+		if (n >= l && strncasecmp((const char *)line, names[i], l) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int mail_sniff(const unsigned char *p, size_t n, struct error *err)
 {
 	char show[80];
@@ -138,6 +156,11 @@ int mail_sniff(const unsigned char *p, size_t n, struct error *err)
 					 "not a header section: one field line, then text that is "
 					 "not a header field");
 	}
+	/* Binary bytes after a first field that only mail carries (a trace or
+	 * originator field) are corrupted mail, not binary data: archive it
+	 * and let the parser flag it. */
+	if (starts_like_mail(h, first))
+		return 0;
 	size_t controls = 0;
 	for (size_t k = 0; k < hlen; k++) {
 		unsigned char c = h[k];
