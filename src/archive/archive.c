@@ -40,17 +40,6 @@ static int64_t now_us(void)
 	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
-static int exec(sqlite3 *db, const char *sql, struct error *err)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		error_set(err, ERR_IO, "%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
 static int open_db(const char *dir, int create, sqlite3 **db_r, struct error *err)
 {
 	char *path = xasprintf("%s/custos.db", dir);
@@ -65,9 +54,9 @@ static int open_db(const char *dir, int create, sqlite3 **db_r, struct error *er
 	}
 	free(path);
 	sqlite3_busy_timeout(db, 10000);
-	if (exec(db, "PRAGMA journal_mode=WAL", err) < 0 ||
-	    exec(db, "PRAGMA synchronous=FULL", err) < 0 ||
-	    exec(db, "PRAGMA foreign_keys=ON", err) < 0) {
+	if (db_exec(db, "PRAGMA journal_mode=WAL", err) < 0 ||
+	    db_exec(db, "PRAGMA synchronous=FULL", err) < 0 ||
+	    db_exec(db, "PRAGMA foreign_keys=ON", err) < 0) {
 		sqlite3_close(db);
 		return -1;
 	}
@@ -207,8 +196,8 @@ int archive_create(const char *dir, const struct archive_create_opts *o, char **
 	cry_random(idb, sizeof(idb));
 	hex_encode(id, idb, sizeof(idb));
 
-	if (open_db(dir, 1, &db, err) < 0 || exec(db, "BEGIN IMMEDIATE", err) < 0 ||
-	    exec(db, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)", err) < 0 ||
+	if (open_db(dir, 1, &db, err) < 0 || db_exec(db, "BEGIN IMMEDIATE", err) < 0 ||
+	    db_exec(db, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)", err) < 0 ||
 	    store_schema(db, err) < 0 || ledger_schema(db, err) < 0 || idx_schema(db, err) < 0)
 		goto fail;
 	char *ins = sqlite3_mprintf("INSERT INTO meta VALUES('format','%d'),('archive_id','%q'),"
@@ -217,7 +206,7 @@ int archive_create(const char *dir, const struct archive_create_opts *o, char **
 				    ARCHIVE_FORMAT_VERSION, id, (long long)time(NULL), su->name,
 				    cry_hash_name(su->hash_alg), cry_sig_name(su->sig_alg),
 				    cry_aead_name(aead), cry_aead_name(su->wrap_alg));
-	int x = exec(db, ins, err);
+	int x = db_exec(db, ins, err);
 	sqlite3_free(ins);
 	if (x < 0)
 		goto fail;
@@ -231,7 +220,7 @@ int archive_create(const char *dir, const struct archive_create_opts *o, char **
 	unsigned char subject[CRYPTO_HASH_LEN];
 	if (cry_hash(su->hash_alg, lk.pk, cry_sig_pk_len(lk.sig_alg), subject, err) < 0 ||
 	    ledger_append(ledger, LEDGER_SYSTEM, subject, meta, now_us(), NULL, err) < 0 ||
-	    ledger_checkpoint(ledger, 1, err) < 0 || exec(db, "COMMIT", err) < 0 ||
+	    ledger_checkpoint(ledger, 1, err) < 0 || db_exec(db, "COMMIT", err) < 0 ||
 	    ledger_publish(ledger, err) < 0)
 		goto fail;
 	text = xasprintf("custos archive\nformat %d\nid %s\n", ARCHIVE_FORMAT_VERSION, id);
@@ -427,7 +416,7 @@ int archive_begin(struct archive *a, struct error *err)
 {
 	if (a->in_txn)
 		return 0;
-	if (exec(a->db, "BEGIN IMMEDIATE", err) < 0)
+	if (db_exec(a->db, "BEGIN IMMEDIATE", err) < 0)
 		return -1;
 	a->in_txn = 1;
 	a->txn_messages = 0;
@@ -444,7 +433,7 @@ int archive_commit(struct archive *a, int force_checkpoint, struct error *err)
 			return -1;
 	}
 	if (ledger_checkpoint(a->ledger, force_checkpoint, err) < 0 ||
-	    store_flush(a->store, err) < 0 || exec(a->db, "COMMIT", err) < 0) {
+	    store_flush(a->store, err) < 0 || db_exec(a->db, "COMMIT", err) < 0) {
 		archive_rollback(a);
 		return -1;
 	}

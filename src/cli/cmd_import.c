@@ -111,17 +111,6 @@ static int on_item(void *ctx, const struct source_item *item, struct error *err)
 	return rc;
 }
 
-static void mail_limits_from_config(const struct config *cfg, struct mail_limits *lim)
-{
-	lim->max_message_size = (uint64_t)cfg->parse_max_message_size;
-	lim->max_depth = (uint32_t)cfg->parse_max_depth;
-	lim->max_parts = (uint32_t)cfg->parse_max_parts;
-	lim->max_header_bytes = (uint64_t)cfg->parse_max_header_bytes;
-	lim->timeout_s = (uint32_t)cfg->parse_timeout;
-	lim->memory = (uint64_t)cfg->parse_memory;
-	lim->recycle_after = (uint32_t)cfg->parse_recycle_after;
-}
-
 CMD(import)
 {
 	static const struct option opts[] = {
@@ -149,7 +138,7 @@ CMD(import)
 		return 1;
 	struct error err = ERROR_INIT;
 	struct mail_limits lim;
-	mail_limits_from_config(&cli->cfg, &lim);
+	mail_limits_init(&lim, &cli->cfg);
 	r.cfg = &cli->cfg;
 	r.failures = json_array();
 	int rc = 1;

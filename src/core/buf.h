@@ -37,7 +37,8 @@ int buf_append(struct buf *b, const void *p, size_t n, struct error *err);
 int buf_append_str(struct buf *b, const char *s, struct error *err);
 int buf_append_byte(struct buf *b, unsigned char c, struct error *err);
 int buf_printf(struct buf *b, struct error *err, const char *fmt, ...) CUSTOS_PRINTF(3, 4);
-int buf_vprintf(struct buf *b, struct error *err, const char *fmt, va_list ap);
+int buf_vprintf(struct buf *b, struct error *err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 /* Big-endian fixed-width integers (on-disk and wire formats). */
 int buf_put_u8(struct buf *b, uint8_t v, struct error *err);
 int buf_put_u16be(struct buf *b, uint16_t v, struct error *err);

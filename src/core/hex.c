@@ -15,7 +15,7 @@ void hex_encode(char *out, const unsigned char *p, size_t n)
 	out[2 * n] = '\0';
 }
 
-static int nibble(char c)
+int hex_nibble(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -31,7 +31,7 @@ int hex_decode(unsigned char *out, size_t n, const char *s)
 	if (strlen(s) != 2 * n)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+		int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);

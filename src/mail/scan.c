@@ -19,6 +19,7 @@
  * type nests. parse.c still checks the tree GMime built (a safety net for
  * the cases where both disagree), and GMime itself stops at 1024 levels.
  */
+#include "core/hex.h"
 #include "mail/mail_internal.h"
 
 #include <stdarg.h>
@@ -94,17 +95,6 @@ static int is_wsp(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static int hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The boundary parameter of a Content-Type value (newly allocated), or
  * NULL. Quoted strings, RFC 2231 extended values (boundary*=cs'lang'%XX)
  * and the first segment of a continuation are understood. */
@@ -152,9 +142,9 @@ static char *find_boundary(const char *v, size_t n, size_t *len_r)
 			if (q2 != NULL) {
 				size_t o = 0;
 				for (char *c = q2 + 1; c < b + l; c++) {
-					if (*c == '%' && c + 2 < b + l && hexv(c[1]) >= 0 &&
-					    hexv(c[2]) >= 0) {
-						b[o++] = (char)(hexv(c[1]) << 4 | hexv(c[2]));
+					if (*c == '%' && c + 2 < b + l && hex_nibble(c[1]) >= 0 &&
+					    hex_nibble(c[2]) >= 0) {
+						b[o++] = (char)(hex_nibble(c[1]) << 4 | hex_nibble(c[2]));
 						c += 2;
 					} else {
 						b[o++] = *c;

@@ -19,6 +19,7 @@
  * one charset are joined before the check (RFC 2047 section 6.2), since
  * mailers split multi-byte characters across words.
  */
+#include "core/hex.h"
 #include "mail/mail_internal.h"
 
 #include <errno.h>
@@ -336,17 +337,6 @@ static int b64_value(unsigned char c)
 	return -1;
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes an encoded word's payload, appending at out[*len] (out has room
  * for n more bytes). Returns 1 if the payload is broken. */
 static int word_decode(char enc, const char *p, size_t n, unsigned char *out, size_t *len)
@@ -386,8 +376,8 @@ static int word_decode(char enc, const char *p, size_t n, unsigned char *out, si
 		} else if (p[i] == '=') {
 			if (i + 2 >= n)
 				return 1;
-			int hi = hex_value((unsigned char)p[i + 1]);
-			int lo = hex_value((unsigned char)p[i + 2]);
+			int hi = hex_nibble((unsigned char)p[i + 1]);
+			int lo = hex_nibble((unsigned char)p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return 1;
 			out[(*len)++] = (unsigned char)(hi << 4 | lo);
@@ -452,8 +442,8 @@ static int rfc2231_bad(const char *s, size_t n)
 		while (p < n && s[p] != '\'')
 			p++; /* language */
 		for (p++; p < n && s[p] != ';' && s[p] != '"' && s[p] != ' '; p++)
-			if (s[p] == '%' && (p + 2 >= n || hex_value((unsigned char)s[p + 1]) < 0 ||
-					    hex_value((unsigned char)s[p + 2]) < 0))
+			if (s[p] == '%' && (p + 2 >= n || hex_nibble((unsigned char)s[p + 1]) < 0 ||
+					    hex_nibble((unsigned char)s[p + 2]) < 0))
 				return 1;
 	}
 	return 0;
