@@ -219,55 +219,66 @@ static char *trim(char *s)
 	return s;
 }
 
+int config_load_text(struct config *cfg, const char *name, const char *text, size_t len,
+		     struct error *err)
+{
+	if (memchr(text, '\0', len) != NULL)
+		return error_set(err, ERR_INVALID, "%s: NUL byte in the configuration", name);
+	char section[128] = "";
+	int lineno = 0;
+	size_t pos = 0;
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - text - pos) : len - pos;
+		char *line = xstrndup(text + pos, n);
+		pos += n + (nl != NULL);
+		lineno++;
+		char *s = trim(line);
+		int rc = 0;
+		if (*s == '\0' || *s == '#' || *s == ';') {
+			/* blank or comment */
+		} else if (*s == '[') {
+			char *close = strchr(s, ']');
+			if (close == NULL || close[1] != '\0' ||
+			    (size_t)(close - s - 1) >= sizeof(section)) {
+				rc = error_set(err, ERR_INVALID, "%s:%d: bad section header", name,
+					       lineno);
+			} else {
+				memcpy(section, s + 1, (size_t)(close - s - 1));
+				section[close - s - 1] = '\0';
+			}
+		} else {
+			char *eq = strchr(s, '=');
+			char key_name[256];
+			if (eq == NULL) {
+				rc = error_set(err, ERR_INVALID, "%s:%d: expected 'key = value'", name,
+					       lineno);
+			} else {
+				*eq = '\0';
+				char *key = trim(s), *value = trim(eq + 1);
+				int k = snprintf(key_name, sizeof(key_name), "%s%s%s", section,
+						 *section ? "." : "", key);
+				if (k < 0 || (size_t)k >= sizeof(key_name))
+					rc = error_set(err, ERR_INVALID, "%s:%d: key too long", name,
+						       lineno);
+				else if (config_set(cfg, key_name, value, err) < 0)
+					rc = error_prefix(err, "%s:%d", name, lineno);
+			}
+		}
+		free(line);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int config_load_file(struct config *cfg, const char *path, struct error *err)
 {
 	struct buf text;
 	buf_init(&text, 4 * MIB);
-	if (fs_read_file(path, &text, err) < 0) {
-		buf_release(&text);
-		return -1;
-	}
-	char section[128] = "";
-	int lineno = 0, rc = 0;
-	char *save = NULL;
-	char *data = (char *)(text.data ? text.data : (unsigned char *)"");
-	for (char *line = strtok_r(data, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
-		lineno++;
-		char *s = trim(line);
-		if (*s == '\0' || *s == '#' || *s == ';')
-			continue;
-		if (*s == '[') {
-			char *close = strchr(s, ']');
-			if (close == NULL || close[1] != '\0' ||
-			    (size_t)(close - s - 1) >= sizeof(section)) {
-				rc = error_set(err, ERR_INVALID, "%s:%d: bad section header", path,
-					       lineno);
-				break;
-			}
-			memcpy(section, s + 1, (size_t)(close - s - 1));
-			section[close - s - 1] = '\0';
-			continue;
-		}
-		char *eq = strchr(s, '=');
-		if (eq == NULL) {
-			rc = error_set(err, ERR_INVALID, "%s:%d: expected 'key = value'", path,
-				       lineno);
-			break;
-		}
-		*eq = '\0';
-		char *key = trim(s), *value = trim(eq + 1);
-		char name[256];
-		int n = snprintf(name, sizeof(name), "%s%s%s", section, *section ? "." : "", key);
-		if (n < 0 || (size_t)n >= sizeof(name)) {
-			rc = error_set(err, ERR_INVALID, "%s:%d: key too long", path, lineno);
-			break;
-		}
-		if (config_set(cfg, name, value, err) < 0) {
-			rc = error_prefix(err, "%s:%d", path, lineno);
-			break;
-		}
-	}
+	int rc = fs_read_file(path, &text, err);
+	if (rc == 0)
+		rc = config_load_text(cfg, path, (const char *)buf_cstr(&text), text.len, err);
 	buf_release(&text);
 	return rc;
 }

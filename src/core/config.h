@@ -64,6 +64,9 @@ extern const struct config_option config_options[];
 void config_defaults(struct config *cfg);
 /* Applies a configuration file over cfg. Errors name file:line. */
 int config_load_file(struct config *cfg, const char *path, struct error *err);
+/* The same from text in memory (name is used in error messages). */
+int config_load_text(struct config *cfg, const char *name, const char *text, size_t len,
+		     struct error *err);
 /* Sets one option from its textual value ("section.key", "value"). */
 int config_set(struct config *cfg, const char *name, const char *value, struct error *err);
 void config_release(struct config *cfg);

@@ -134,6 +134,11 @@ static void test_config_file(void **state)
 	fclose(f);
 	assert_int_equal(config_load_file(&cfg, path, &err), -1);
 	assert_non_null(strstr(err.msg, ":2:")); /* names file:line */
+	/* line numbers count blank and comment lines too */
+	const char *t = "\n# c\n[store]\n\nzstd_level = 70\n";
+	assert_int_equal(config_load_text(&cfg, "mem", t, strlen(t), &err), -1);
+	assert_non_null(strstr(err.msg, "mem:5:"));
+	assert_int_equal(config_load_text(&cfg, "mem", "a\0b", 3, &err), -1);
 	config_release(&cfg);
 	unlink(path);
 }
