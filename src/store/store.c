@@ -738,26 +738,63 @@ int store_flush(struct store *s, struct error *err)
 	return rc;
 }
 
+int store_record_parse(const unsigned char h[STORE_RECORD_HEADER_LEN], uint64_t offset,
+		       uint64_t limit, struct store_record *r, struct error *err)
+{
+	if (offset > limit || limit - offset < STORE_RECORD_HEADER_LEN)
+		return error_set(err, ERR_CORRUPT, "record header beyond the end of the segment");
+	if (get_u32be(h) != STORE_RECORD_MAGIC || get_u16be(h + 4) != 1 ||
+	    get_u16be(h + 6) != STORE_RECORD_HEADER_LEN)
+		return error_set(err, ERR_CORRUPT, "no record header here (bad magic or version)");
+	r->hash_alg = h[8];
+	r->aead_alg = h[9];
+	r->dict_id = get_u32be(h + 12);
+	r->raw_len = get_u64be(h + 16);
+	r->payload_len = get_u64be(h + 24);
+	r->hash = h + 32;
+	if ((r->hash_alg != HASH_SHA256 && r->hash_alg != HASH_SM3) || h[10] != 1 || h[11] != 0)
+		return error_set(err, ERR_CORRUPT, "record names an unknown hash or compression");
+	size_t overhead = cry_aead_overhead(r->aead_alg);
+	if (overhead == 0)
+		return error_set(err, ERR_CORRUPT, "record names an unknown cipher (%d)",
+				 r->aead_alg);
+	if (r->payload_len > limit - offset - STORE_RECORD_HEADER_LEN ||
+	    r->payload_len < overhead || r->raw_len > STORE_MAX_BLOB ||
+	    r->payload_len > STORE_MAX_BLOB + STORE_MAX_BLOB / 64 + 4096)
+		return error_set(err, ERR_CORRUPT, "record lengths out of bounds");
+	r->rec_len = STORE_RECORD_HEADER_LEN + r->payload_len;
+	return 0;
+}
+
+int store_segment_header_parse(const unsigned char *p, size_t n, int64_t *id_r,
+			       struct error *err)
+{
+	if (n < STORE_SEGMENT_HEADER_LEN || memcmp(p, STORE_SEGMENT_MAGIC, 8) != 0 ||
+	    get_u16be(p + 8) != 1 || get_u16be(p + 10) != STORE_SEGMENT_HEADER_LEN)
+		return error_set(err, ERR_CORRUPT, "bad segment header (magic or version)");
+	uint64_t id = get_u64be(p + 16);
+	if (id == 0 || id > INT64_MAX)
+		return error_set(err, ERR_CORRUPT, "bad segment id in the header");
+	*id_r = (int64_t)id;
+	return 0;
+}
+
 /* Reads and opens one record at (fd, offset) that must hold `hash`. */
 static int record_open(struct store *s, int fd, uint64_t offset, uint64_t limit,
 		       const unsigned char hash[CRYPTO_HASH_LEN], const unsigned char *wrapped,
 		       size_t wrapped_len, struct buf *out, uint64_t *rec_len_r, struct error *err)
 {
 	unsigned char h[STORE_RECORD_HEADER_LEN];
-	if (offset + STORE_RECORD_HEADER_LEN > limit)
+	struct store_record rh;
+	if (offset > limit || limit - offset < STORE_RECORD_HEADER_LEN)
 		return error_set(err, ERR_CORRUPT, "record header beyond the end of the segment");
-	if (fs_pread_all(fd, h, sizeof(h), (off_t)offset, err) < 0)
+	if (fs_pread_all(fd, h, sizeof(h), (off_t)offset, err) < 0 ||
+	    store_record_parse(h, offset, limit, &rh, err) < 0)
 		return -1;
-	if (get_u32be(h) != STORE_RECORD_MAGIC || get_u16be(h + 4) != 1 ||
-	    get_u16be(h + 6) != STORE_RECORD_HEADER_LEN)
-		return error_set(err, ERR_CORRUPT, "no record header here (bad magic or version)");
-	int hash_alg = h[8], aead_alg = h[9];
-	uint64_t raw_len = get_u64be(h + 16), payload_len = get_u64be(h + 24);
-	if (payload_len > limit - offset - STORE_RECORD_HEADER_LEN || raw_len > STORE_MAX_BLOB ||
-	    cry_aead_overhead(aead_alg) == 0 || payload_len < cry_aead_overhead(aead_alg))
-		return error_set(err, ERR_CORRUPT, "record lengths out of bounds");
+	int hash_alg = rh.hash_alg, aead_alg = rh.aead_alg;
+	uint64_t raw_len = rh.raw_len, payload_len = rh.payload_len;
 	if (rec_len_r != NULL)
-		*rec_len_r = STORE_RECORD_HEADER_LEN + payload_len;
+		*rec_len_r = rh.rec_len;
 	if (memcmp(h + 32, hash, CRYPTO_HASH_LEN) != 0) {
 		char want[2 * CRYPTO_HASH_LEN + 1], got[2 * CRYPTO_HASH_LEN + 1];
 		hex_encode(want, hash, CRYPTO_HASH_LEN);
@@ -788,7 +825,7 @@ static int record_open(struct store *s, int fd, uint64_t offset, uint64_t limit,
 	buf_reset(out);
 	if (buf_reserve(out, (size_t)raw_len, err) < 0)
 		goto fail;
-	uint32_t dict_id = get_u32be(h + 12);
+	uint32_t dict_id = rh.dict_id;
 	ZSTD_DDict *dd = NULL;
 	if (dict_id != 0 && (dd = dict_for_reading(s, dict_id, err)) == NULL)
 		goto fail;
@@ -995,9 +1032,10 @@ static int verify_segment(struct verify_state *v, int64_t seg, const char *state
 	uint64_t limit = size < length ? size : length;
 	unsigned char sh[STORE_SEGMENT_HEADER_LEN];
 	struct error e2 = ERROR_INIT;
+	int64_t hdr_id = 0;
 	if (limit < STORE_SEGMENT_HEADER_LEN ||
 	    fs_pread_all(fd, sh, sizeof(sh), 0, &e2) < 0 ||
-	    memcmp(sh, STORE_SEGMENT_MAGIC, 8) != 0 || get_u64be(sh + 16) != (uint64_t)seg)
+	    store_segment_header_parse(sh, sizeof(sh), &hdr_id, &e2) < 0 || hdr_id != seg)
 		fault(v, seg, path, 0, 0, NULL, "bad segment header (magic or segment id)");
 	if (strcmp(state, "sealed") == 0 && size >= length) {
 		unsigned char d[CRYPTO_HASH_LEN];
@@ -1013,7 +1051,8 @@ static int verify_segment(struct verify_state *v, int64_t seg, const char *state
 	int64_t walked = 0;
 	while (off < limit && !v->stop) {
 		unsigned char h[STORE_RECORD_HEADER_LEN];
-		if (off + STORE_RECORD_HEADER_LEN > limit ||
+		struct store_record rh;
+		if (limit - off < STORE_RECORD_HEADER_LEN ||
 		    fs_pread_all(fd, h, sizeof(h), (off_t)off, &e2) < 0 ||
 		    get_u32be(h) != STORE_RECORD_MAGIC) {
 			fault(v, seg, path, (int64_t)off, 0, NULL,
@@ -1026,6 +1065,10 @@ static int verify_segment(struct verify_state *v, int64_t seg, const char *state
 			      "record length runs past the committed end");
 			break;
 		}
+		/* A damaged field other than the length: report it, and keep
+		 * walking, since the length still leads to the next record. */
+		if (store_record_parse(h, off, limit, &rh, &e2) < 0)
+			fault(v, seg, path, (int64_t)off, 0, h + 32, e2.msg);
 		uint64_t rec_len = STORE_RECORD_HEADER_LEN + payload_len;
 		struct blob_row *r = find_row(rows, n, (int64_t)off);
 		walked++;

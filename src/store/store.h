@@ -45,6 +45,26 @@ struct store_opts {
 	int wrap_alg;
 };
 
+/* A record header, parsed and bounds-checked (doc/formats/store.md). */
+struct store_record {
+	int hash_alg;
+	int aead_alg;
+	uint32_t dict_id;
+	uint64_t raw_len;
+	uint64_t payload_len;
+	uint64_t rec_len;          /* header + payload */
+	const unsigned char *hash; /* CRYPTO_HASH_LEN bytes inside the header */
+};
+
+/* Parses the record header h found at offset of a segment whose valid bytes
+ * end at limit. Hostile input: every field is checked, lengths against
+ * limit, without overflow. 0 ok; -1 with ERR_CORRUPT and a reason. */
+int store_record_parse(const unsigned char h[STORE_RECORD_HEADER_LEN], uint64_t offset,
+		       uint64_t limit, struct store_record *r, struct error *err);
+/* Checks a segment header (first STORE_SEGMENT_HEADER_LEN bytes). */
+int store_segment_header_parse(const unsigned char *p, size_t n, int64_t *id_r,
+			       struct error *err);
+
 struct store;
 
 /* Creates the store's tables (inside the caller's transaction). */
