@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "archive/archive.h"
+#include "core/db.h"
 #include "core/hex.h"
 #include "core/progress.h"
 #include "core/xalloc.h"
@@ -182,13 +183,21 @@ int archive_verify(struct archive *a, const struct archive_verify_opts *o,
 		}
 		sqlite3_finalize(st);
 	}
-	if (store_verify(a->store, min_blob, on_store_fault, on_store_progress, &v,
-			 &r->blobs_checked, err) < 0 ||
-	    ledger_verify(a->ledger, on_ledger_fault, &v, &r->ledger, err) < 0 ||
-	    cross_check(a, &v, err) < 0) {
+	/* One read transaction: a consistent snapshot of every table even while
+	 * an import commits more (WAL readers never block the writer). */
+	if (ledger_log_preload(a->ledger, err) < 0) {
 		progress_finish(&v.bar);
 		return -1;
 	}
+	int in_read = !a->in_txn && db_exec(a->db, "BEGIN", err) == 0;
+	int rc = 0;
+	if (store_verify(a->store, min_blob, on_store_fault, on_store_progress, &v,
+			 &r->blobs_checked, err) < 0 ||
+	    ledger_verify(a->ledger, on_ledger_fault, &v, &r->ledger, err) < 0 ||
+	    cross_check(a, &v, err) < 0)
+		rc = -1;
+	if (in_read)
+		db_exec(a->db, "COMMIT", NULL);
 	progress_finish(&v.bar);
-	return 0;
+	return rc;
 }

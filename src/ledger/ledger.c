@@ -63,6 +63,9 @@ struct ledger {
 	char *tsa_ca;
 	int64_t tsa_timeout;
 	struct ledger_tsa_counts tsa_counts;
+	/* checkpoints.log as read by ledger_log_preload(), for verify */
+	struct buf log_snapshot;
+	int log_state; /* 0 not preloaded, 1 read, 2 absent */
 };
 
 const char *ledger_kind_name(int kind)
@@ -416,6 +419,7 @@ void ledger_close(struct ledger *l)
 {
 	if (l == NULL)
 		return;
+	buf_release(&l->log_snapshot);
 	drop_pending(l);
 	free(l->log_path);
 	free(l->archive_id);
@@ -1150,21 +1154,37 @@ static int verify_checkpoint_row(struct ledger *l, const struct cp_row *c,
 	return 0;
 }
 
+int ledger_log_preload(struct ledger *l, struct error *err)
+{
+	buf_release(&l->log_snapshot);
+	buf_init(&l->log_snapshot, (size_t)1 << 30);
+	l->log_state = 0;
+	int ex = fs_exists(l->log_path, err);
+	if (ex < 0)
+		return -1;
+	if (ex == 0) {
+		l->log_state = 2;
+		return 0;
+	}
+	if (fs_read_file(l->log_path, &l->log_snapshot, err) < 0)
+		return -1;
+	l->log_state = 1;
+	return 0;
+}
+
 static int verify_log(struct ledger *l, ledger_fault_cb cb, void *ctx, struct error *err)
 {
-	struct buf b;
-	buf_init(&b, (size_t)1 << 30);
-	int ex = fs_exists(l->log_path, err);
-	if (ex <= 0) {
-		buf_release(&b);
-		if (ex == 0 && l->cp_size > 0)
-			return lfault(cb, ctx, 0, "checkpoints.log is missing") < 0 ? -1 : 0;
-		return ex;
-	}
-	if (fs_read_file(l->log_path, &b, err) < 0) {
-		buf_release(&b);
+	/* The log must be read before the database snapshot is taken: lines are
+	 * appended only after their COMMIT, so every line read then is in any
+	 * later snapshot, even while an import runs. */
+	if (l->log_state == 0 && ledger_log_preload(l, err) < 0)
 		return -1;
-	}
+	if (l->log_state == 2)
+		return l->cp_size > 0 && lfault(cb, ctx, 0, "checkpoints.log is missing") < 0 ? -1
+											 : 0;
+	struct buf b = l->log_snapshot;
+	buf_init(&l->log_snapshot, (size_t)1 << 30);
+	l->log_state = 0;
 	char *save = NULL;
 	int lineno = 0, rc = 0;
 	sqlite3_stmt *st = NULL;

@@ -135,6 +135,9 @@ struct ledger_stats {
 	int64_t tsa_tokens;      /* checkpoints carrying a time-stamp token */
 	int64_t tsa_signed;      /* ... whose signature was checked (CA file set) */
 };
+/* Reads checkpoints.log now, for the next ledger_verify: call it before the
+ * read transaction of a verification starts (see verify_log). */
+int ledger_log_preload(struct ledger *l, struct error *err);
 /* Re-derives every leaf, chain link, metadata hash, Merkle root and
  * checkpoint signature and checks every time-stamp token; compares
  * checkpoints.log with the database. */

@@ -38,3 +38,16 @@ dups=$(sqlite3 "$A/custos.db" "SELECT COUNT(*) - COUNT(DISTINCT hash) FROM messa
 [ "$dups" = 0 ] || fail "$dups messages stored twice"
 "$CUSTOS" -d "$A" verify --quiet || fail "final verify"
 ok "after the crashes every one of $want distinct messages is archived exactly once"
+
+# verify while an import is writing: each run sees one consistent snapshot
+"$CUSTOS" init "$T/b" >/dev/null
+"$CUSTOS" -c "$T/c.conf" -d "$T/b" import --quiet "$T/mail" >/dev/null 2>&1 &
+pid=$!
+runs=0
+while kill -0 $pid 2>/dev/null; do
+  "$CUSTOS" -d "$T/b" verify --quiet >"$T/vc.out" 2>&1 || { kill $pid; fail "verify during import: $(head -5 "$T/vc.out")"; }
+  runs=$((runs + 1))
+done
+wait $pid || [ $? -eq 3 ] || fail "import beside verify"
+"$CUSTOS" -d "$T/b" verify --quiet >/dev/null || fail "verify after the concurrent import"
+ok "$runs verify runs during an import all passed"
