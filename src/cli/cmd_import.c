@@ -7,6 +7,16 @@
  * input that is not mail is refused with a reason and counted; malformed
  * mail is archived raw and flagged. Exit status: 0 all archived, 3 some
  * inputs were refused (see the summary), 1 the archive itself failed.
+ *
+ * Pipeline: the worker parses message N while this process archives
+ * message N-1. The walker's bytes are borrowed only during its callback, so
+ * message N is copied into a slot, submitted, and archived by the next
+ * callback (or the drain after the walk); archive_add therefore still runs
+ * in walk order. Messages over IMPORT_COPY_MAX are not copied: the pipeline
+ * is drained and they go through synchronously. If the walk stops on an
+ * error, the message in flight is abandoned with the uncommitted batch,
+ * exactly as a message not yet read would be: re-running the import adds
+ * it.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -16,13 +26,24 @@
 
 #include "archive/archive.h"
 #include "cli/cli.h"
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/utf8.h"
+#include "core/xalloc.h"
 #include "intake/source.h"
 #include "mail/mail.h"
 
 #define MAX_LISTED_FAILURES 1000
+/* Larger messages bypass the pipeline rather than being copied. */
+#define IMPORT_COPY_MAX (16u << 20)
+
+/* A message submitted to the worker and not archived yet. */
+struct import_slot {
+	struct buf data; /* a copy of the walker's bytes */
+	char *origin;
+	char *label; /* NULL: none */
+};
 
 struct import_run {
 	struct archive *a;
@@ -35,7 +56,17 @@ struct import_run {
 	uint64_t bytes_in, bytes_stored, bytes_done, bytes_base;
 	json_t *failures;
 	struct progress bar;
+	struct import_slot slot[2];
+	struct import_slot *pending; /* in the worker, or NULL */
 };
+
+static void slot_clear(struct import_slot *s)
+{
+	buf_reset(&s->data);
+	free(s->origin);
+	free(s->label);
+	s->origin = s->label = NULL;
+}
 
 static void note_failure(struct import_run *r, const char *origin, const char *why)
 {
@@ -68,6 +99,106 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
 	progress_update(&r->bar, r->seen, r->bytes_done);
 }
 
+/* archive_add with the counters and the batch commit; the caller releases
+ * doc. */
+static int archive_one(struct import_run *r, const unsigned char *data, size_t len,
+		       const struct mail_doc *doc, const char *origin, const char *label,
+		       struct error *err)
+{
+	struct archive_msg_in in = {data, len, doc, "import", origin, label};
+	struct archive_msg_out out;
+	int rc = archive_add(r->a, &in, &out, err);
+	if (rc == 0) {
+		r->bytes_in += len;
+		if (out.is_new) {
+			r->added++;
+			r->bytes_stored += out.stored_bytes;
+			if (doc->flags != 0)
+				r->flagged++;
+		} else {
+			r->dup++;
+		}
+		if ((int64_t)r->a->txn_messages >= r->cfg->import_batch_messages ||
+		    (int64_t)r->a->txn_bytes >= r->cfg->import_batch_bytes)
+			rc = archive_commit(r->a, 0, err);
+	}
+	progress_update(&r->bar, r->seen, r->bytes_done);
+	return rc;
+}
+
+/* Archives the pending message with the doc already collected for it. */
+static int archive_pending(struct import_run *r, const struct mail_doc *doc, struct error *err)
+{
+	struct import_slot *s = r->pending;
+	r->pending = NULL;
+	int rc = archive_one(r, s->data.data, s->data.len, doc, s->origin, s->label, err);
+	slot_clear(s);
+	return rc;
+}
+
+/* Collects and archives the message in the worker, if any. */
+static int drain(struct import_run *r, struct error *err)
+{
+	if (r->pending == NULL)
+		return 0;
+	struct mail_doc doc;
+	mail_doc_init(&doc);
+	int rc = mail_worker_collect(r->worker, &doc, err);
+	if (rc == 0)
+		rc = archive_pending(r, &doc, err);
+	mail_doc_release(&doc);
+	return rc;
+}
+
+/* A message too large to copy: drained pipeline, then parsed and archived
+ * from the walker's bytes. */
+static int import_direct(struct import_run *r, const struct source_item *item, const char *label,
+			 struct error *err)
+{
+	if (drain(r, err) < 0)
+		return -1;
+	struct mail_doc doc;
+	mail_doc_init(&doc);
+	int rc = mail_worker_parse(r->worker, item->data, item->len, &doc, err);
+	if (rc == 0)
+		rc = archive_one(r, item->data, item->len, &doc, item->origin, label, err);
+	mail_doc_release(&doc);
+	return rc;
+}
+
+/* Collects the previous message's doc, submits this one (copied into the
+ * free slot), and archives the previous one while the worker parses. */
+static int import_pipelined(struct import_run *r, const struct source_item *item, const char *label,
+			    struct error *err)
+{
+	struct mail_doc doc;
+	mail_doc_init(&doc);
+	if (r->pending != NULL && mail_worker_collect(r->worker, &doc, err) < 0) {
+		mail_doc_release(&doc);
+		return -1;
+	}
+	struct import_slot *s = r->pending == &r->slot[0] ? &r->slot[1] : &r->slot[0];
+	struct error serr = ERROR_INIT;
+	int submitted = buf_append(&s->data, item->data, item->len, &serr) == 0 &&
+			mail_worker_submit(r->worker, s->data.data, s->data.len, &serr) == 0;
+	if (submitted) {
+		s->origin = xstrdup(item->origin);
+		s->label = label != NULL ? xstrdup(label) : NULL;
+	}
+	/* The previous message is archived even if this one could not be
+	 * submitted, as it would have been without the pipeline. */
+	int rc = r->pending != NULL ? archive_pending(r, &doc, err) : 0;
+	mail_doc_release(&doc);
+	if (submitted) {
+		r->pending = s;
+		return rc;
+	}
+	slot_clear(s);
+	if (rc == 0)
+		*err = serr;
+	return -1;
+}
+
 static int on_item(void *ctx, const struct source_item *item, struct error *err)
 {
 	struct import_run *r = ctx;
@@ -77,35 +208,9 @@ static int on_item(void *ctx, const struct source_item *item, struct error *err)
 		note_failure(r, item->origin, why.msg);
 		return 0;
 	}
-	struct mail_doc doc;
-	mail_doc_init(&doc);
-	if (mail_worker_parse(r->worker, item->data, item->len, &doc, err) < 0) {
-		mail_doc_release(&doc);
-		r->cb_failed = 1;
-		return -1;
-	}
-	struct archive_msg_in in = {
-		item->data, item->len, &doc, "import", item->origin,
-		r->label ? r->label : item->label,
-	};
-	struct archive_msg_out out;
-	int rc = archive_add(r->a, &in, &out, err);
-	if (rc == 0) {
-		r->bytes_in += item->len;
-		if (out.is_new) {
-			r->added++;
-			r->bytes_stored += out.stored_bytes;
-			if (doc.flags != 0)
-				r->flagged++;
-		} else {
-			r->dup++;
-		}
-		if ((int64_t)r->a->txn_messages >= r->cfg->import_batch_messages ||
-		    (int64_t)r->a->txn_bytes >= r->cfg->import_batch_bytes)
-			rc = archive_commit(r->a, 0, err);
-	}
-	mail_doc_release(&doc);
-	progress_update(&r->bar, r->seen, r->bytes_done);
+	const char *label = r->label ? r->label : item->label;
+	int rc = item->len > IMPORT_COPY_MAX ? import_direct(r, item, label, err)
+					     : import_pipelined(r, item, label, err);
 	if (rc < 0)
 		r->cb_failed = 1;
 	return rc;
@@ -141,6 +246,8 @@ CMD(import)
 	mail_limits_init(&lim, &cli->cfg);
 	r.cfg = &cli->cfg;
 	r.failures = json_array();
+	for (int i = 0; i < 2; i++)
+		buf_init(&r.slot[i].data, IMPORT_COPY_MAX);
 	int rc = 1;
 	if (mail_worker_start(&r.worker, cli->exe, &lim, &err) < 0)
 		goto fail;
@@ -164,7 +271,7 @@ CMD(import)
 			error_clear(&err);
 		}
 	}
-	if (archive_commit(r.a, 1, &err) < 0)
+	if (drain(&r, &err) < 0 || archive_commit(r.a, 1, &err) < 0)
 		goto fail;
 	progress_finish(&r.bar);
 	double secs = progress_now() - t0;
@@ -197,6 +304,10 @@ fail:
 				"re-running the same import adds nothing twice\n");
 	}
 	mail_worker_stop(r.worker);
+	for (int i = 0; i < 2; i++) {
+		slot_clear(&r.slot[i]);
+		buf_release(&r.slot[i].data);
+	}
 	json_decref(r.failures);
 	archive_close(r.a);
 	return rc;

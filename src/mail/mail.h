@@ -122,6 +122,17 @@ int mail_worker_start(struct mail_worker **w_r, const char *exe, const struct ma
  * is still archived. -1 only when no worker can be started at all. */
 int mail_worker_parse(struct mail_worker *w, const unsigned char *p, size_t n,
 		      struct mail_doc *doc, struct error *err);
+/* The same in two steps, so that the caller can work while the worker
+ * parses: submit sends the request (p is borrowed for the call only: all of
+ * it is written, or the failure is kept for collect); collect waits for the
+ * answer and fills doc exactly as mail_worker_parse does. At most one
+ * request is in flight: submit while one is, or collect when none is, fails
+ * with ERR_INTERNAL. The timeout runs from submit. submit fails (-1) only
+ * then or when no worker can be started; collect never fails otherwise. A
+ * request still in flight at mail_worker_stop() is abandoned. */
+int mail_worker_submit(struct mail_worker *w, const unsigned char *p, size_t n,
+		       struct error *err);
+int mail_worker_collect(struct mail_worker *w, struct mail_doc *doc, struct error *err);
 void mail_worker_stop(struct mail_worker *w);
 /* Process id of the running worker, 0 when none runs (logging, tests). */
 int mail_worker_pid(const struct mail_worker *w);

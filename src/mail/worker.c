@@ -22,6 +22,17 @@
  * A message larger than max_message_size is not copied through the pipe:
  * the worker gets its header section only, and the doc says so.
  *
+ * Asynchronous use: mail_worker_submit() writes one request (all of it,
+ * polling while the worker reads, so a request larger than the pipe buffer
+ * is fine) and returns; mail_worker_collect() reads the answer. At most one
+ * request is in flight, and its answer is read before the next request is
+ * written, so the two pipes can never deadlock each other: the worker
+ * reads the whole request before it writes a byte. mail_worker_parse() is
+ * submit + collect. The timeout runs from submit; a caller that collects
+ * late still gets COLLECT_GRACE_MS to drain an answer that had started
+ * before the deadline (an answer larger than the pipe buffer waits in the
+ * worker's write() until we read).
+ *
  * SIGPIPE: writes happen with SIGPIPE blocked in the calling thread; a
  * SIGPIPE raised by our own write to a dead worker is consumed before the
  * mask is restored, so the process's signal disposition is left alone.
@@ -46,6 +57,8 @@
 
 extern char **environ;
 
+enum io_result { IO_OK, IO_EOF, IO_TIMEOUT, IO_ERROR };
+
 struct mail_worker {
 	char *exe;
 	struct mail_limits lim;
@@ -53,7 +66,18 @@ struct mail_worker {
 	int to_fd;	 /* our end of its stdin */
 	int from_fd;	 /* our end of its stdout */
 	uint32_t served; /* messages answered by this process */
+	/* The request in flight (busy), between submit and collect. */
+	int busy;
+	int64_t deadline;    /* now_ms() at submit + the timeout */
+	enum io_result sent; /* how writing the request went */
+	size_t req_n;	     /* the message's full size */
+	int cut;	     /* only its header section was sent */
+	int has_nul;	     /* (cut only) the message holds NUL bytes */
 };
+
+/* How long a late collect may still take to drain an answer whose length
+ * was in the pipe by the deadline. */
+#define COLLECT_GRACE_MS 1000
 
 /* Environment variables a worker keeps: only sanitizer settings. */
 static int env_kept(const char *e)
@@ -243,7 +267,7 @@ void mail_worker_stop(struct mail_worker *w)
 {
 	if (w == NULL)
 		return;
-	reap(w, 0, NULL, 0);
+	reap(w, w->busy, NULL, 0); /* a request in flight is abandoned */
 	free(w->exe);
 	free(w);
 }
@@ -252,8 +276,6 @@ int mail_worker_pid(const struct mail_worker *w)
 {
 	return w != NULL ? (int)w->pid : 0;
 }
-
-enum io_result { IO_OK, IO_EOF, IO_TIMEOUT, IO_ERROR };
 
 static enum io_result write_all(int fd, const unsigned char *p, size_t n, int64_t deadline)
 {
@@ -341,11 +363,12 @@ static int speaks_out_of_turn(const struct mail_worker *w)
 	return poll(&pfd, 1, 0) != 0;
 }
 
-int mail_worker_parse(struct mail_worker *w, const unsigned char *p, size_t n, struct mail_doc *doc,
-		      struct error *err)
+int mail_worker_submit(struct mail_worker *w, const unsigned char *p, size_t n, struct error *err)
 {
 	char why[256];
-	mail_doc_release(doc);
+	if (w->busy)
+		return error_set(err, ERR_INTERNAL,
+				 "parse worker: a request is already in flight (collect it first)");
 	if (w->pid > 0 && speaks_out_of_turn(w)) {
 		reap(w, 1, why, sizeof(why));
 		log_warn("parse worker wrote or closed its output between messages (then %s); "
@@ -359,21 +382,39 @@ int mail_worker_parse(struct mail_worker *w, const unsigned char *p, size_t n, s
 	int cut = n > w->lim.max_message_size || n > UINT32_MAX;
 	if (cut) {
 		/* Only the header section travels; the worker cannot tell, the
-		 * doc is corrected below. */
+		 * doc is corrected in collect. */
 		size_t start = mail_header_start(p, n), body;
 		size_t hlen = mail_header_len(p + start, n - start, &body);
 		send_n = start + hlen;
 		if (send_n > w->lim.max_header_bytes + start)
 			send_n = (size_t)(w->lim.max_header_bytes + start);
 	}
+	w->busy = 1;
+	w->req_n = n;
+	w->cut = cut;
+	w->has_nul = cut && memchr(p, 0, n) != NULL;
+	w->deadline = now_ms() + (int64_t)w->lim.timeout_s * 1000;
+	/* A failure here is reported by collect, as the message's doc. */
+	w->sent = send_request(w, p, send_n, w->deadline);
+	return 0;
+}
 
-	int64_t deadline = now_ms() + (int64_t)w->lim.timeout_s * 1000;
-	enum io_result r = send_request(w, p, send_n, deadline);
+int mail_worker_collect(struct mail_worker *w, struct mail_doc *doc, struct error *err)
+{
+	char why[256];
+	mail_doc_release(doc);
+	if (!w->busy)
+		return error_set(err, ERR_INTERNAL, "parse worker: no request in flight");
+	w->busy = 0;
+	enum io_result r = w->sent;
 	unsigned char hdr[4];
 	unsigned char *json = NULL;
 	uint32_t len = 0;
+	snprintf(why, sizeof(why), "parse worker vanished"); /* unless reap() says more */
+	if (r == IO_OK && w->pid <= 0)
+		r = IO_ERROR; /* cannot happen: only reap() clears pid, and not in flight */
 	if (r == IO_OK)
-		r = read_all(w->from_fd, hdr, sizeof(hdr), deadline);
+		r = read_all(w->from_fd, hdr, sizeof(hdr), w->deadline);
 	if (r == IO_OK) {
 		len = get_u32be(hdr);
 		if (len == 0 || len > MAIL_DOC_MAX_JSON) {
@@ -385,6 +426,9 @@ int mail_worker_parse(struct mail_worker *w, const unsigned char *p, size_t n, s
 			return 0;
 		}
 		json = xmalloc(len);
+		int64_t deadline = now_ms() + COLLECT_GRACE_MS;
+		if (deadline < w->deadline)
+			deadline = w->deadline;
 		r = read_all(w->from_fd, json, len, deadline);
 	}
 	if (r != IO_OK) {
@@ -408,7 +452,7 @@ int mail_worker_parse(struct mail_worker *w, const unsigned char *p, size_t n, s
 		fail_doc(doc, why);
 		return 0;
 	}
-	if (cut) {
+	if (w->cut) {
 		for (size_t i = 0; i < doc->n_att; i++) {
 			free(doc->att[i].filename);
 			free(doc->att[i].content_type);
@@ -419,16 +463,25 @@ int mail_worker_parse(struct mail_worker *w, const unsigned char *p, size_t n, s
 		doc->n_parts = 0;
 		doc->depth = 0;
 		doc->flags |= MAIL_F_LIMITS;
-		if (memchr(p, 0, n) != NULL)
+		if (w->has_nul)
 			doc->flags |= MAIL_F_NUL_BYTES;
 		snprintf(why, sizeof(why),
 			 "message of %zu bytes is larger than %llu: only the header section was "
 			 "parsed",
-			 n, (unsigned long long)w->lim.max_message_size);
+			 w->req_n, (unsigned long long)w->lim.max_message_size);
 		free(doc->error);
 		doc->error = xstrdup(why);
 	}
 	if (++w->served >= w->lim.recycle_after)
-		reap(w, 0, NULL, 0); /* the next call starts a fresh one */
+		reap(w, 0, NULL, 0); /* the next submit starts a fresh one */
 	return 0;
+}
+
+int mail_worker_parse(struct mail_worker *w, const unsigned char *p, size_t n, struct mail_doc *doc,
+		      struct error *err)
+{
+	mail_doc_release(doc);
+	if (mail_worker_submit(w, p, n, err) < 0)
+		return -1;
+	return mail_worker_collect(w, doc, err);
 }

@@ -1,8 +1,8 @@
 /*
  * test_mail.c - unit tests of src/mail: sniffing, parsing (charsets,
  * attachments, broken structure, limits, size), the JSON trust boundary,
- * address normalisation, the parse worker (real and misbehaving), and the
- * worker sandbox itself.
+ * address normalisation, the parse worker (real and misbehaving, whole and
+ * as submit / collect), and the worker sandbox itself.
  *
  * The worker tests need the custos binary: $CUSTOS_EXE (set by meson);
  * without it they are skipped.
@@ -1016,6 +1016,214 @@ static void test_worker_fakes(void **state)
 	rmdir(dir);
 }
 
+/* --- the worker, asynchronously (submit / collect) --------------------- */
+
+static void submit_ok(struct mail_worker *w, const void *p, size_t n)
+{
+	struct error err = ERROR_INIT;
+	if (mail_worker_submit(w, p, n, &err) < 0)
+		fail_msg("mail_worker_submit: %s", err.msg);
+}
+
+static void collect_ok(struct mail_worker *w, struct mail_doc *doc)
+{
+	struct error err = ERROR_INIT;
+	if (mail_worker_collect(w, doc, &err) < 0)
+		fail_msg("mail_worker_collect: %s", err.msg);
+	if (doc->flags & MAIL_F_PARSE_FAILED)
+		fail_msg("parse failed: %s", doc->error);
+}
+
+/* A message whose document is far larger than a pipe holds: n_att
+ * attachments with long file names. */
+static void big_answer_msg(struct buf *b, int n_att)
+{
+	struct error err = ERROR_INIT;
+	buf_append_str(b, "Subject: many\nContent-Type: multipart/mixed; boundary=b\n\n", &err);
+	for (int i = 0; i < n_att; i++)
+		buf_printf(b, &err,
+			   "--b\nContent-Disposition: attachment; filename=\"%04d-%0200d.txt\"\n\n"
+			   "x\n",
+			   i, 0);
+	buf_append_str(b, "--b--\n", &err);
+}
+
+static void test_worker_async(void **state)
+{
+	(void)state;
+	const char *exe = custos_exe();
+	if (exe == NULL)
+		skip();
+	struct mail_limits lim = limits();
+	lim.recycle_after = 2;
+	struct mail_worker *w;
+	struct error err = ERROR_INIT;
+	struct mail_doc doc;
+	mail_doc_init(&doc);
+	assert_int_equal(mail_worker_start(&w, exe, &lim, &err), 0);
+
+	/* one request in flight at most; collect needs one */
+	assert_int_equal(mail_worker_collect(w, &doc, &err), -1);
+	assert_int_equal(err.code, ERR_INTERNAL);
+	char *copy = strdup(simple_msg);
+	submit_ok(w, copy, strlen(copy));
+	memset(copy, 'X', strlen(copy)); /* submit borrowed it for the call only */
+	free(copy);
+	error_clear(&err);
+	assert_int_equal(
+	    mail_worker_submit(w, (const unsigned char *)simple_msg, strlen(simple_msg), &err), -1);
+	assert_int_equal(err.code, ERR_INTERNAL);
+	collect_ok(w, &doc);
+	assert_string_equal(doc.subject, "繁體中文");
+	assert_int_equal(mail_worker_collect(w, &doc, &err), -1);
+
+	/* a pipelined run across recycling: the same answers as parse */
+	for (int i = 0; i < 6; i++) {
+		submit_ok(w, simple_msg, strlen(simple_msg));
+		collect_ok(w, &doc);
+		assert_string_equal(doc.message_id, "w@x");
+	}
+
+	/* a request larger than a pipe holds is written while the worker
+	 * reads it; its answer is collected later */
+	size_t big_n = 4u << 20;
+	char *big = malloc(big_n);
+	assert_non_null(big);
+	memcpy(big, simple_msg, strlen(simple_msg));
+	memset(big + strlen(simple_msg), 'x', big_n - strlen(simple_msg));
+	submit_ok(w, big, big_n);
+	free(big);
+	collect_ok(w, &doc);
+	assert_string_equal(doc.subject, "繁體中文");
+	mail_worker_stop(w);
+
+	/* collected after the timeout has passed: the answer was ready in
+	 * time, so it counts, even one larger than the pipe buffer */
+	lim = limits();
+	lim.timeout_s = 1;
+	assert_int_equal(mail_worker_start(&w, exe, &lim, &err), 0);
+	struct buf b;
+	buf_init(&b, BUF_UNLIMITED);
+	big_answer_msg(&b, 1000);
+	for (int late = 0; late < 2; late++) {
+		submit_ok(w, b.data, b.len);
+		if (late)
+			usleep(1500 * 1000);
+		double t0 = now_s();
+		collect_ok(w, &doc);
+		assert_true(now_s() - t0 < 1.0);
+		assert_int_equal(doc.n_att, 1000);
+		assert_int_equal(strlen(doc.att[999].filename), 209);
+	}
+	buf_release(&b);
+	mail_worker_stop(w);
+
+	/* a message past max_message_size: the cut is judged at submit (the
+	 * bytes are gone by collect) */
+	lim = limits();
+	lim.max_message_size = 4096;
+	assert_int_equal(mail_worker_start(&w, exe, &lim, &err), 0);
+	buf_init(&b, BUF_UNLIMITED);
+	buf_append_str(&b, "Subject: large\n\n", &err);
+	for (int i = 0; i < 1000; i++)
+		buf_append_str(&b, "0123456789\n", &err);
+	b.data[b.len - 5] = '\0';
+	submit_ok(w, b.data, b.len);
+	size_t n = b.len;
+	buf_release(&b);
+	collect_ok(w, &doc);
+	assert_true(doc.flags & MAIL_F_LIMITS);
+	assert_true(doc.flags & MAIL_F_NUL_BYTES);
+	char want[64];
+	snprintf(want, sizeof(want), "message of %zu bytes", n);
+	assert_non_null(strstr(doc.error, want));
+	mail_doc_release(&doc);
+
+	/* stopping with a request in flight abandons it at once */
+	submit_ok(w, simple_msg, strlen(simple_msg));
+	mail_worker_stop(w);
+}
+
+/* Fake workers (see test_worker_fakes) that fail while a request is in
+ * flight and the caller is busy elsewhere. */
+struct async_fake {
+	const char *name;
+	const char *once;
+	uint32_t timeout_s;
+	double busy_s;	    /* the caller's own work between submit and collect */
+	const char *why;    /* substring of doc->error */
+	double collect_max; /* seconds collect may take */
+};
+
+static void test_worker_async_fakes(void **state)
+{
+	(void)state;
+	const char *exe = custos_exe();
+	if (exe == NULL)
+		skip();
+	static const struct async_fake fakes[] = {
+	    {"crashes while the caller works", "kill -SEGV $$", 30, 0.3, "killed by signal 11",
+	     1.0},
+	    {"exits while the caller works", "exit 4", 30, 0.3, "exited with status 4", 1.0},
+	    /* the timeout runs from submit: a late collect does not wait again */
+	    {"hangs past the timeout while the caller works", "exec sleep 30", 1, 1.5,
+	     "timed out after 1 s", 0.5},
+	    {"hangs: the collect waits out the rest only", "exec sleep 30", 2, 1.0,
+	     "timed out after 2 s", 1.7},
+	    {"starts an answer and stalls", "printf '\\000\\000\\001\\000{'; exec sleep 30", 1, 1.5,
+	     "timed out after 1 s", 1.7},
+	};
+	char dir[] = "/tmp/custos-fake-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < sizeof(fakes) / sizeof(fakes[0]); i++) {
+		const struct async_fake *f = &fakes[i];
+		char script[512], marker[512];
+		snprintf(script, sizeof(script), "%s/worker%zu.sh", dir, i);
+		snprintf(marker, sizeof(marker), "%s/ran%zu", dir, i);
+		FILE *fp = fopen(script, "w");
+		assert_non_null(fp);
+		fprintf(fp,
+			"#!/bin/sh\nif [ -e '%s' ]; then exec '%s' \"$@\"; fi\n: > '%s'\n"
+			"head -c %zu >/dev/null\n%s\n",
+			marker, exe, marker, strlen(simple_msg) + 4, f->once);
+		fclose(fp);
+		chmod(script, 0700);
+
+		struct mail_limits lim = limits();
+		lim.timeout_s = f->timeout_s;
+		struct mail_worker *w;
+		struct error err = ERROR_INIT;
+		struct mail_doc doc;
+		mail_doc_init(&doc);
+		assert_int_equal(mail_worker_start(&w, script, &lim, &err), 0);
+		double t0 = now_s();
+		submit_ok(w, simple_msg, strlen(simple_msg));
+		usleep((useconds_t)(f->busy_s * 1e6));
+		double t1 = now_s();
+		assert_int_equal(mail_worker_collect(w, &doc, &err), 0);
+		double t2 = now_s();
+		if (!(doc.flags & MAIL_F_PARSE_FAILED) || doc.error == NULL ||
+		    strstr(doc.error, f->why) == NULL)
+			fail_msg("%s: flags 0x%x error \"%s\"", f->name, doc.flags,
+				 doc.error ? doc.error : "(null)");
+		if (t2 - t1 > f->collect_max)
+			fail_msg("%s: collect took %.2f s", f->name, t2 - t1);
+		/* from submit: the timeout, or the caller's work plus the grace
+		 * for draining an answer that had begun */
+		assert_true(t2 - t0 < (f->busy_s > f->timeout_s ? f->busy_s : f->timeout_s) + 1.5);
+		assert_int_equal(mail_worker_pid(w), 0); /* killed and reaped */
+		mail_doc_release(&doc);
+		/* the next message gets a fresh, working worker */
+		submit_ok(w, simple_msg, strlen(simple_msg));
+		collect_ok(w, &doc);
+		mail_doc_release(&doc);
+		mail_worker_stop(w);
+		unlink(script);
+		unlink(marker);
+	}
+	rmdir(dir);
+}
+
 /* --- the sandbox -------------------------------------------------------- */
 
 enum probe {
@@ -1189,6 +1397,7 @@ int main(void)
 	    cmocka_unit_test(test_json_round_trip), cmocka_unit_test(test_json_reject),
 	    cmocka_unit_test(test_json_reject_big), cmocka_unit_test(test_addr_normalize),
 	    cmocka_unit_test(test_worker_real),	    cmocka_unit_test(test_worker_fakes),
+	    cmocka_unit_test(test_worker_async),    cmocka_unit_test(test_worker_async_fakes),
 	    cmocka_unit_test(test_sandbox),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
