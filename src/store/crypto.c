@@ -75,67 +75,64 @@ int cry_init(struct error *err)
 	return 0;
 }
 
+/* The stored algorithm identifiers and their names, one table per kind. */
+struct alg_name {
+	int id;
+	const char *name;
+};
+static const struct alg_name hash_names[] = {
+	{HASH_SHA256, "sha256"}, {HASH_SM3, "sm3"}, {0, NULL}};
+static const struct alg_name aead_names[] = {{AEAD_XCHACHA20POLY1305, "xchacha20poly1305"},
+					      {AEAD_AES256GCM, "aes256gcm"},
+					      {AEAD_SM4CTR_HMACSM3, "sm4ctr-hmacsm3"},
+					      {0, NULL}};
+static const struct alg_name sig_names[] = {
+	{SIG_ED25519, "ed25519"}, {SIG_SM2, "sm2"}, {0, NULL}};
+
+static const char *name_of(const struct alg_name *t, int id)
+{
+	for (; t->name != NULL; t++)
+		if (t->id == id)
+			return t->name;
+	return "unknown";
+}
+
+static int id_of(const struct alg_name *t, const char *name)
+{
+	for (; name != NULL && t->name != NULL; t++)
+		if (strcmp(t->name, name) == 0)
+			return t->id;
+	return -1;
+}
+
 const char *cry_hash_name(int alg)
 {
-	switch (alg) {
-	case HASH_SHA256: return "sha256";
-	case HASH_SM3: return "sm3";
-	}
-	return "unknown";
+	return name_of(hash_names, alg);
 }
 
 const char *cry_aead_name(int alg)
 {
-	switch (alg) {
-	case AEAD_XCHACHA20POLY1305: return "xchacha20poly1305";
-	case AEAD_AES256GCM: return "aes256gcm";
-	case AEAD_SM4CTR_HMACSM3: return "sm4ctr-hmacsm3";
-	}
-	return "unknown";
+	return name_of(aead_names, alg);
 }
 
 const char *cry_sig_name(int alg)
 {
-	switch (alg) {
-	case SIG_ED25519: return "ed25519";
-	case SIG_SM2: return "sm2";
-	}
-	return "unknown";
+	return name_of(sig_names, alg);
 }
 
 int cry_hash_by_name(const char *name)
 {
-	if (name == NULL)
-		return -1;
-	if (strcmp(name, "sha256") == 0)
-		return HASH_SHA256;
-	if (strcmp(name, "sm3") == 0)
-		return HASH_SM3;
-	return -1;
+	return id_of(hash_names, name);
 }
 
 int cry_aead_by_name(const char *name)
 {
-	if (name == NULL)
-		return -1;
-	if (strcmp(name, "xchacha20poly1305") == 0)
-		return AEAD_XCHACHA20POLY1305;
-	if (strcmp(name, "aes256gcm") == 0)
-		return AEAD_AES256GCM;
-	if (strcmp(name, "sm4ctr-hmacsm3") == 0)
-		return AEAD_SM4CTR_HMACSM3;
-	return -1;
+	return id_of(aead_names, name);
 }
 
 int cry_sig_by_name(const char *name)
 {
-	if (name == NULL)
-		return -1;
-	if (strcmp(name, "ed25519") == 0)
-		return SIG_ED25519;
-	if (strcmp(name, "sm2") == 0)
-		return SIG_SM2;
-	return -1;
+	return id_of(sig_names, name);
 }
 
 /* ---- hashing ---- */
