@@ -2,38 +2,64 @@
  * cmd_verify_proof.c - custos verify-proof: check a proof offline with
  * nothing but the ledger public key (and optionally the message bytes).
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/fsutil.h"
+#include "core/hex.h"
 #include "core/xalloc.h"
 #include "intake/source.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
 
-struct mbox_collect {
-	struct buf *msgs;
+/* The messages of an exported mbox, hashed as they stream by (an export
+ * can be far larger than memory). */
+struct mbox_hashes {
+	int alg;
+	unsigned char (*h)[CRYPTO_HASH_LEN];
 	size_t n, cap;
 };
 
-static int collect(void *ctx, const struct mbox_message *m, struct error *err)
+static int hash_message(void *ctx, const struct mbox_message *m, struct error *err)
 {
-	struct mbox_collect *c = ctx;
+	struct mbox_hashes *c = ctx;
 	if (c->n == c->cap)
-		c->msgs = xrealloc(c->msgs, (c->cap = c->cap ? 2 * c->cap : 64) * sizeof(*c->msgs));
-	buf_init(&c->msgs[c->n], STORE_MAX_BLOB);
-	if (buf_append(&c->msgs[c->n], m->data, m->len, err) < 0)
-		return -1;
-	c->n++;
-	return 0;
+		c->h = xrealloc(c->h, (c->cap = c->cap ? 2 * c->cap : 1024) * sizeof(*c->h));
+	return cry_hash(c->alg, m->data, m->len, c->h[c->n++], err);
 }
 
-static void collect_fail(void *ctx, const char *origin, const struct error *why)
+static void mbox_fail(void *ctx, const char *origin, const struct error *why)
 {
 	(void)ctx;
 	fprintf(stderr, "%s: %s\n", origin, why->msg);
+}
+
+static int hash_mbox(const char *path, struct mbox_hashes *mh, struct error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_errno(err, "open %s", path);
+	struct mbox_splitter *s = mbox_new(STORE_MAX_BLOB, hash_message, mbox_fail, mh, path);
+	unsigned char *chunk = xmalloc(1 << 20);
+	int rc = 0;
+	for (;;) {
+		size_t got = 0;
+		if ((rc = fs_read_some(fd, chunk, 1 << 20, &got, err)) < 0 || got == 0)
+			break;
+		if ((rc = mbox_feed(s, chunk, got, err)) < 0)
+			break;
+	}
+	if (rc == 0)
+		rc = mbox_finish(s, err);
+	mbox_free(s);
+	free(chunk);
+	close(fd);
+	return rc;
 }
 
 /* Verifies every message of an export directory against its proof. */
@@ -43,30 +69,28 @@ static int verify_export(json_t *manifest, const char *manifest_path,
 	char *dir = fs_dirname(manifest_path);
 	json_t *list = json_object_get(manifest, "messages");
 	const char *layout = json_string_value(json_object_get(manifest, "layout"));
-	struct mbox_collect mc = {NULL, 0, 0};
+	struct mbox_hashes mh = {HASH_SHA256, NULL, 0, 0};
 	int rc = -1;
 	size_t bad = 0, n = json_array_size(list);
 	if (!json_is_array(list) || layout == NULL) {
 		error_set(err, ERR_INVALID, "manifest has no message list");
 		goto fail;
 	}
-	if (strcmp(layout, "mbox") == 0) {
+	int mbox = strcmp(layout, "mbox") == 0;
+	if (mbox) {
+		const char *alg = json_string_value(
+			json_object_get(json_object_get(json_array_get(list, 0), "proof"), "hash_alg"));
+		mh.alg = alg != NULL && cry_hash_by_name(alg) > 0 ? cry_hash_by_name(alg) : HASH_SHA256;
 		char *p = xasprintf("%s/messages.mbox", dir);
-		struct buf raw;
-		buf_init(&raw, (size_t)64 << 30);
-		int r = fs_read_file(p, &raw, err);
+		int r = hash_mbox(p, &mh, err);
 		free(p);
-		if (r == 0) {
-			struct mbox_splitter *s =
-				mbox_new(STORE_MAX_BLOB, collect, collect_fail, &mc, "messages.mbox");
-			r = mbox_feed(s, raw.data, raw.len, err);
-			if (r == 0)
-				r = mbox_finish(s, err);
-			mbox_free(s);
-		}
-		buf_release(&raw);
 		if (r < 0)
 			goto fail;
+		if (mh.n != n) {
+			error_set(err, ERR_CRYPTO, "messages.mbox holds %zu messages, the manifest %zu",
+				  mh.n, n);
+			goto fail;
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		json_t *m = json_array_get(list, i);
@@ -76,12 +100,19 @@ static int verify_export(json_t *manifest, const char *manifest_path,
 		const char *file = json_string_value(json_object_get(m, "file"));
 		json_int_t idx = json_integer_value(json_object_get(m, "mbox_index"));
 		int r = 0;
-		if (strcmp(layout, "mbox") == 0) {
-			if (idx < 0 || (size_t)idx >= mc.n)
+		const char *subject = json_string_value(
+			json_object_get(json_object_get(json_object_get(m, "proof"), "entry"), "subject"));
+		unsigned char want[CRYPTO_HASH_LEN];
+		if (mbox) {
+			/* the message's hash is checked here, the proof below */
+			if (idx < 0 || (size_t)idx >= mh.n)
 				r = error_set(&e, ERR_NOTFOUND, "message %lld is not in messages.mbox",
 					      (long long)idx);
-			else
-				r = buf_append(&msg, mc.msgs[idx].data, mc.msgs[idx].len, &e);
+			else if (subject == NULL || hex_decode(want, CRYPTO_HASH_LEN, subject) < 0 ||
+				 memcmp(want, mh.h[idx], CRYPTO_HASH_LEN) != 0)
+				r = error_set(&e, ERR_CRYPTO,
+					      "message %lld of messages.mbox is not the proven one",
+					      (long long)idx);
 		} else if (file == NULL || strstr(file, "..") != NULL || file[0] == '/') {
 			r = error_set(&e, ERR_INVALID, "bad file name in manifest");
 		} else {
@@ -91,8 +122,9 @@ static int verify_export(json_t *manifest, const char *manifest_path,
 		}
 		char what[512];
 		if (r == 0)
-			r = ledger_verify_proof(json_object_get(m, "proof"), pub, msg.data, msg.len,
-						tsa_ca, what, sizeof(what), &e);
+			r = ledger_verify_proof(json_object_get(m, "proof"), pub,
+						mbox ? NULL : msg.data, msg.len, tsa_ca, what,
+						sizeof(what), &e);
 		if (r < 0) {
 			bad++;
 			fprintf(stderr, "INVALID message %lld (%s): %s\n",
@@ -110,9 +142,7 @@ static int verify_export(json_t *manifest, const char *manifest_path,
 	       pub->fingerprint);
 	rc = 0;
 fail:
-	for (size_t i = 0; i < mc.n; i++)
-		buf_release(&mc.msgs[i]);
-	free(mc.msgs);
+	free(mh.h);
 	free(dir);
 	return rc;
 }
@@ -151,7 +181,15 @@ CMD(verify_proof)
 	json_error_t je;
 	if (cry_init(&err) < 0 || ledger_keys_load_public(&pub, pubkey, &err) < 0)
 		goto fail;
-	proof = json_load_file(argv[optind], JSON_REJECT_DUPLICATES, &je);
+	/* a manifest of a large export is large, but not unbounded */
+	struct buf text;
+	buf_init(&text, (size_t)4 << 30);
+	if (fs_read_file(argv[optind], &text, &err) < 0) {
+		buf_release(&text);
+		goto fail;
+	}
+	proof = json_loadb((const char *)buf_cstr(&text), text.len, JSON_REJECT_DUPLICATES, &je);
+	buf_release(&text);
 	if (proof == NULL) {
 		error_set(&err, ERR_INVALID, "%s: line %d: %s", argv[optind], je.line, je.text);
 		goto fail;

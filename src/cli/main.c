@@ -23,7 +23,11 @@ const struct cli_command cli_commands[] = {
 	 "PATH may be an .eml file, a directory of messages (recursively), an mbox\n"
 	 "file (mboxo/mboxrd), a Maildir or Maildir++ (folders become labels), or an\n"
 	 "Outlook .pst file. Exact bytes are kept; duplicates are stored once.\n"
-	 "Prints a summary (new, duplicate, failed, bytes); --json for scripts.\n", 0},
+	 "Input that is not mail is refused with a reason; malformed mail is archived\n"
+	 "raw and flagged. --label L labels every message (instead of the Maildir\n"
+	 "folder). Prints a summary (new, duplicate, failed, flagged, bytes); --json\n"
+	 "for scripts. Exit status: 0 all archived, 3 some inputs were refused,\n"
+	 "1 the archive failed (what was committed stays; re-running adds nothing twice).\n", 0},
 	{"verify", cmd_verify, "re-derive and check everything in the archive",
 	 "usage: custos verify [--since DATE|SEQ] [--json] [--quiet]\n"
 	 "Decrypts, decompresses and hashes every blob, walks every segment, checks\n"

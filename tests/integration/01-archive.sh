@@ -71,6 +71,12 @@ fi
 "$CUSTOS" export --quiet --format mbox --out "$T/xm" >/dev/null || fail "export mbox"
 "$CUSTOS" verify-proof --pubkey "$A/keys/ledger.pub" "$T/xm/manifest.json" >/dev/null \
   || fail "mbox export does not verify"
+cp -r "$T/xm" "$T/xm2"
+sed 's/^body one$/body 1/' "$T/xm/messages.mbox" >"$T/xm2/messages.mbox"
+if "$CUSTOS" verify-proof --pubkey "$A/keys/ledger.pub" "$T/xm2/manifest.json" 2>"$T/err"; then
+  fail "altered mbox export passed verification"
+fi
+grep -q "not the proven one" "$T/err" || fail "altered mbox message not named: $(cat "$T/err")"
 "$CUSTOS" export --quiet --from alice@bank.test --out "$T/xf" >/dev/null || fail "export --from"
 [ "$(json_get "$T/xf/manifest.json" 'd["count"]')" = 1 ] || fail "--from filter"
 "$CUSTOS" export --quiet --after 2026-03-03 --out "$T/xd" >/dev/null || fail "export --after"
