@@ -151,7 +151,8 @@ PY
 }
 fresh
 q "$C" "UPDATE checkpoints SET tsa_token = substr(tsa_token, 1, length(tsa_token) - 20)
-        || x'00' || substr(tsa_token, length(tsa_token) - 18)
+        || CASE WHEN substr(tsa_token, length(tsa_token) - 19, 1) = x'00' THEN x'01' ELSE x'00' END
+        || substr(tsa_token, length(tsa_token) - 18)
         WHERE tree_size = (SELECT MAX(tree_size) FROM checkpoints)"
 expect_tsa_fault "a flipped byte in a token"
 fresh

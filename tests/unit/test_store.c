@@ -232,8 +232,9 @@ static void test_dictionary(void **state)
 	assert_int_equal(verify(f).n, 0);
 	/* an altered dictionary makes its blobs unreadable: detected */
 	assert_int_equal(sqlite3_exec(f->db,
-				      "UPDATE dicts SET sealed=substr(sealed,1,100)||x'00'||"
-				      "substr(sealed,102)",
+				      "UPDATE dicts SET sealed=substr(sealed,1,100)||"
+				      "CASE WHEN substr(sealed,101,1)=x'00' THEN x'01' ELSE x'00' END"
+				      "||substr(sealed,102)",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	store_close(f->s);
