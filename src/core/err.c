@@ -14,16 +14,22 @@ static void mark_cut(char *msg, size_t cap, int n)
 		memcpy(msg + cap - 4, "...", 4);
 }
 
-int error_set(struct error *err, enum err_code code, const char *fmt, ...)
+int error_vset(struct error *err, enum err_code code, const char *fmt, va_list ap)
 {
 	if (err == NULL)
 		return -1;
-	va_list ap;
-	va_start(ap, fmt);
 	int n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
 	mark_cut(err->msg, sizeof(err->msg), n);
 	err->code = code;
+	return -1;
+}
+
+int error_set(struct error *err, enum err_code code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	error_vset(err, code, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 

@@ -10,6 +10,7 @@
 #ifndef CUSTOS_CORE_ERR_H
 #define CUSTOS_CORE_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 enum err_code {
@@ -42,6 +43,10 @@ struct error {
 /* Sets err (if not NULL) to code and a formatted message; always returns -1
  * so that 'return error_set(err, ...)' reads naturally. */
 int error_set(struct error *err, enum err_code code, const char *fmt, ...) CUSTOS_PRINTF(3, 4);
+
+/* error_set with a va_list. */
+int error_vset(struct error *err, enum err_code code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /* Like error_set, appending ": strerror(errno)" (errno read on entry). */
 int error_errno(struct error *err, const char *fmt, ...) CUSTOS_PRINTF(2, 3);

@@ -388,12 +388,10 @@ static void report(struct mbox_splitter *s, uint64_t off, enum err_code code, co
 	if (s->on_fail == NULL)
 		return;
 	struct error why = ERROR_INIT;
-	char text[sizeof(why.msg)];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	error_vset(&why, code, fmt, ap);
 	va_end(ap);
-	error_set(&why, code, "%s", text);
 	char *origin = xasprintf("%s@%" PRIu64, s->origin, off);
 	s->on_fail(s->ctx, origin, &why);
 	free(origin);

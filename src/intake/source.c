@@ -58,12 +58,10 @@ void walk_fail(struct walk *w, const char *origin, enum err_code code, const cha
 	if (w->counting || w->on_fail == NULL)
 		return;
 	struct error why = ERROR_INIT;
-	char text[sizeof(why.msg)];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	error_vset(&why, code, fmt, ap);
 	va_end(ap);
-	error_set(&why, code, "%s", text);
 	w->on_fail(w->ctx, origin, &why);
 }
 

@@ -151,18 +151,20 @@ static int dump_cb(const char *p, size_t n, void *data)
 	return 0;
 }
 
+/* The address lists of a doc and their JSON keys. */
+static const struct {
+	const char *key;
+	size_t offset;
+} lists[] = {
+	{"from", offsetof(struct mail_doc, from)},
+	{"to", offsetof(struct mail_doc, to)},
+	{"cc", offsetof(struct mail_doc, cc)},
+	{"bcc", offsetof(struct mail_doc, bcc)},
+	{"reply_to", offsetof(struct mail_doc, reply_to)},
+};
+
 int mail_doc_to_json(const struct mail_doc *doc, struct buf *out, struct error *err)
 {
-	static const struct {
-		const char *key;
-		size_t offset;
-	} lists[] = {
-	    {"from", offsetof(struct mail_doc, from)},
-	    {"to", offsetof(struct mail_doc, to)},
-	    {"cc", offsetof(struct mail_doc, cc)},
-	    {"bcc", offsetof(struct mail_doc, bcc)},
-	    {"reply_to", offsetof(struct mail_doc, reply_to)},
-	};
 	json_t *o = json_object();
 	if (o == NULL)
 		return error_set(err, ERR_NOMEM, "out of memory");
@@ -365,16 +367,6 @@ static int atts_from_json(const json_t *a, struct mail_doc *doc, struct error *e
 
 static int doc_from_object(json_t *root, struct mail_doc *doc, struct error *err)
 {
-	static const struct {
-		const char *key;
-		size_t offset;
-	} lists[] = {
-	    {"from", offsetof(struct mail_doc, from)},
-	    {"to", offsetof(struct mail_doc, to)},
-	    {"cc", offsetof(struct mail_doc, cc)},
-	    {"bcc", offsetof(struct mail_doc, bcc)},
-	    {"reply_to", offsetof(struct mail_doc, reply_to)},
-	};
 	static const struct {
 		const char *key;
 		size_t offset;
