@@ -385,8 +385,8 @@ static void test_key_files(void **state)
 	    "custos-ledger-key ed25519\n",
 	    "custos-ledger-key rsa AAAA\n",
 	    "custos-ledger-key ed25519 AAAA\n", /* too short */
-	    "custos-ledger-key sm2 "		/* 32 bytes: an Ed25519 length under sm2 */
-	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+	    /* 32 bytes: an Ed25519 length under sm2 */
+	    "custos-ledger-key sm2 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
 	    "custos-ledger-key ed25519 !!!!\n",
 	    "custos-ledger-secret ed25519 AAAA\n",
 	    "custos-ledger-keyed25519 AAAA\n",
