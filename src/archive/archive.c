@@ -493,6 +493,31 @@ int archive_add(struct archive *a, const struct archive_msg_in *in, struct archi
 	}
 	if (in->label != NULL && *in->label && idx_add_label(a->db, out->msg_id, in->label, err) < 0)
 		return -1;
+	if (in->env_from != NULL || in->n_rcpts > 0) {
+		struct idx_new_delivery d = {
+			out->msg_id, in->source ? in->source : "import",
+			in->origin ? in->origin : "", in->env_from, in->rcpts, in->n_rcpts, now_us(),
+		};
+		int64_t did = 0;
+		int isnew = idx_insert_delivery(a->db, &d, &did, err);
+		if (isnew < 0)
+			return -1;
+		if (isnew) {
+			/* The envelope gets its own ledger entry: it is the only
+			 * record of Bcc recipients and must be as provable as the
+			 * bytes. Its subject is the message's hash. */
+			char *dmeta = NULL;
+			int rc = idx_delivery_json(a->db, did, &dmeta, err);
+			if (rc == 0)
+				rc = ledger_append_ex(a->ledger, LEDGER_DELIVERY, hash, dmeta, 0,
+						      d.received_us, &out->delivery_seq, err);
+			if (rc == 0)
+				rc = idx_set_delivery_seq(a->db, did, out->delivery_seq, err);
+			free(dmeta);
+			if (rc < 0)
+				return -1;
+		}
+	}
 	return 0;
 }
 

@@ -78,14 +78,20 @@ struct archive_msg_in {
 	size_t len;
 	const struct mail_doc *doc;
 	const char *source; /* "import" */
-	const char *origin; /* file or peer */
+	const char *origin; /* file or peer; identifies the delivery */
 	const char *label;  /* folder label, or NULL */
+	/* The envelope, if known (journal, mbox From_ line): recorded as a
+	 * delivery with its own ledger entry. NULL / 0: none. */
+	const char *env_from;
+	const char *const *rcpts;
+	size_t n_rcpts;
 };
 struct archive_msg_out {
 	int64_t msg_id;
 	int is_new;
 	uint64_t stored_bytes;
 	int64_t seq;
+	int64_t delivery_seq; /* ledger entry of a new delivery, or 0 */
 };
 /* Adds one message inside the current transaction. */
 int archive_add(struct archive *a, const struct archive_msg_in *in, struct archive_msg_out *out,

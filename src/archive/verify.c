@@ -129,6 +129,61 @@ static int cross_check(struct archive *a, struct vctx *v, struct error *err)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	/* Every delivery (envelope) row: its ledger entry names the message's
+	 * blob and hashes the delivery's canonical JSON. */
+	if ((st = db_stmt(a->db,
+			  "SELECT d.id, d.ledger_seq, l.kind, l.subject, l.meta_hash, b.hash"
+			  " FROM deliveries d JOIN messages m ON m.id=d.message"
+			  " JOIN blobs b ON b.id=m.blob LEFT JOIN ledger l ON l.seq=d.ledger_seq"
+			  " ORDER BY d.id",
+			  err)) == NULL)
+		goto fail;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		char where[96];
+		snprintf(where, sizeof(where), "delivery %lld (ledger entry %lld)", (long long)id,
+			 (long long)sqlite3_column_int64(st, 1));
+		char *mine = NULL;
+		unsigned char h[CRYPTO_HASH_LEN];
+		struct error e = ERROR_INIT;
+		if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
+			add_fault(v, where, "delivery points to a ledger entry that does not exist");
+			continue;
+		}
+		if (sqlite3_column_int(st, 2) != LEDGER_DELIVERY ||
+		    sqlite3_column_bytes(st, 3) != CRYPTO_HASH_LEN ||
+		    sqlite3_column_bytes(st, 5) != CRYPTO_HASH_LEN ||
+		    memcmp(sqlite3_column_blob(st, 3), sqlite3_column_blob(st, 5), CRYPTO_HASH_LEN) !=
+			    0) {
+			add_fault(v, where, "ledger entry is not a delivery of this message");
+			continue;
+		}
+		if (idx_delivery_json(a->db, id, &mine, &e) < 0 ||
+		    cry_hash(a->hash_alg, mine, strlen(mine), h, &e) < 0) {
+			free(mine);
+			add_fault(v, where, e.msg);
+			continue;
+		}
+		if (sqlite3_column_bytes(st, 4) != CRYPTO_HASH_LEN ||
+		    memcmp(h, sqlite3_column_blob(st, 4), CRYPTO_HASH_LEN) != 0)
+			add_fault(v, where,
+				  "envelope differs from what the ledger recorded (index altered)");
+		free(mine);
+	}
+	sqlite3_reset(st);
+	st = NULL;
+	if ((st = db_stmt(a->db,
+			  "SELECT l.seq FROM ledger l LEFT JOIN deliveries d ON d.ledger_seq=l.seq"
+			  " WHERE l.kind=2 AND d.id IS NULL",
+			  err)) == NULL)
+		goto fail;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char where[64];
+		snprintf(where, sizeof(where), "ledger entry %lld", (long long)sqlite3_column_int64(st, 0));
+		add_fault(v, where, "recorded delivery is missing from the index");
+	}
+	sqlite3_reset(st);
+	st = NULL;
 	/* Every message entry of the ledger has its row and blob. */
 	if (sqlite3_prepare_v2(a->db,
 			       "SELECT l.seq FROM ledger l LEFT JOIN messages m ON m.ledger_seq=l.seq"

@@ -42,7 +42,8 @@
 struct import_slot {
 	struct buf data; /* a copy of the walker's bytes */
 	char *origin;
-	char *label; /* NULL: none */
+	char *label;    /* NULL: none */
+	char *env_from; /* mbox From_ sender, or NULL */
 };
 
 struct import_run {
@@ -65,7 +66,8 @@ static void slot_clear(struct import_slot *s)
 	buf_reset(&s->data);
 	free(s->origin);
 	free(s->label);
-	s->origin = s->label = NULL;
+	free(s->env_from);
+	s->origin = s->label = s->env_from = NULL;
 }
 
 static void note_failure(struct import_run *r, const char *origin, const char *why)
@@ -103,9 +105,12 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
  * doc. */
 static int archive_one(struct import_run *r, const unsigned char *data, size_t len,
 		       const struct mail_doc *doc, const char *origin, const char *label,
-		       struct error *err)
+		       const char *env_from, struct error *err)
 {
-	struct archive_msg_in in = {data, len, doc, "import", origin, label};
+	struct archive_msg_in in = {
+		.data = data, .len = len, .doc = doc, .source = "import",
+		.origin = origin, .label = label, .env_from = env_from,
+	};
 	struct archive_msg_out out;
 	int rc = archive_add(r->a, &in, &out, err);
 	if (rc == 0) {
@@ -131,7 +136,8 @@ static int archive_pending(struct import_run *r, const struct mail_doc *doc, str
 {
 	struct import_slot *s = r->pending;
 	r->pending = NULL;
-	int rc = archive_one(r, s->data.data, s->data.len, doc, s->origin, s->label, err);
+	int rc = archive_one(r, s->data.data, s->data.len, doc, s->origin, s->label, s->env_from,
+			     err);
 	slot_clear(s);
 	return rc;
 }
@@ -161,7 +167,8 @@ static int import_direct(struct import_run *r, const struct source_item *item, c
 	mail_doc_init(&doc);
 	int rc = mail_worker_parse(r->worker, item->data, item->len, &doc, err);
 	if (rc == 0)
-		rc = archive_one(r, item->data, item->len, &doc, item->origin, label, err);
+		rc = archive_one(r, item->data, item->len, &doc, item->origin, label, item->env_from,
+				 err);
 	mail_doc_release(&doc);
 	return rc;
 }
@@ -184,6 +191,7 @@ static int import_pipelined(struct import_run *r, const struct source_item *item
 	if (submitted) {
 		s->origin = xstrdup(item->origin);
 		s->label = label != NULL ? xstrdup(label) : NULL;
+		s->env_from = item->env_from != NULL ? xstrdup(item->env_from) : NULL;
 	}
 	/* The previous message is archived even if this one could not be
 	 * submitted, as it would have been without the pipeline. */

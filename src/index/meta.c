@@ -49,6 +49,21 @@ static const char schema_sql[] =
 	" content_type TEXT,"
 	" size INTEGER NOT NULL,"
 	" PRIMARY KEY(message, pos));"
+	"CREATE TABLE deliveries("
+	" id INTEGER PRIMARY KEY,"
+	" message INTEGER NOT NULL REFERENCES messages(id),"
+	" ledger_seq INTEGER UNIQUE,"
+	" source TEXT NOT NULL,"
+	" origin TEXT NOT NULL,"
+	" env_from TEXT,"
+	" received INTEGER NOT NULL,"
+	" UNIQUE(message, origin));"
+	"CREATE TABLE delivery_rcpts("
+	" delivery INTEGER NOT NULL REFERENCES deliveries(id),"
+	" pos INTEGER NOT NULL,"
+	" addr TEXT NOT NULL,"
+	" PRIMARY KEY(delivery, pos));"
+	"CREATE INDEX delivery_rcpts_addr ON delivery_rcpts(addr);"
 	"CREATE TABLE labels("
 	" message INTEGER NOT NULL REFERENCES messages(id),"
 	" label TEXT NOT NULL,"
@@ -288,4 +303,104 @@ fail:
 	sqlite3_reset(st);
 	json_decref(o);
 	return rc;
+}
+
+int idx_insert_delivery(sqlite3 *db, const struct idx_new_delivery *d, int64_t *id_r,
+			struct error *err)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM deliveries WHERE message=? AND origin=?", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, d->msg_id);
+	sqlite3_bind_text(st, 2, d->origin, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "query delivery");
+	st = db_stmt(db,
+		     "INSERT INTO deliveries(message, source, origin, env_from, received)"
+		     " VALUES(?,?,?,?,?)",
+		     err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, d->msg_id);
+	sqlite3_bind_text(st, 2, d->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->origin, -1, SQLITE_STATIC);
+	bind_text_or_null(st, 4, d->env_from);
+	sqlite3_bind_int64(st, 5, d->received_us);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "insert delivery");
+	int64_t id = sqlite3_last_insert_rowid(db);
+	st = db_stmt(db, "INSERT INTO delivery_rcpts(delivery, pos, addr) VALUES(?,?,?)", err);
+	if (st == NULL)
+		return -1;
+	for (size_t i = 0; i < d->n_rcpts; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, (int64_t)i);
+		sqlite3_bind_text(st, 3, d->rcpts[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return db_fail(db, err, "insert delivery recipient");
+		}
+	}
+	sqlite3_reset(st);
+	*id_r = id;
+	return 1;
+}
+
+int idx_set_delivery_seq(sqlite3 *db, int64_t delivery_id, int64_t seq, struct error *err)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE deliveries SET ledger_seq=? WHERE id=?", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, delivery_id);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(db, err, "update delivery");
+	sqlite3_reset(st);
+	return rc;
+}
+
+int idx_delivery_json(sqlite3 *db, int64_t delivery_id, char **json_r, struct error *err)
+{
+	sqlite3_stmt *st = db_stmt(db,
+				   "SELECT m.hash, d.source, d.origin, d.env_from, d.received"
+				   " FROM deliveries d JOIN messages m ON m.id=d.message WHERE d.id=?",
+				   err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, delivery_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return error_set(err, ERR_NOTFOUND, "no delivery %" PRId64, delivery_id);
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "v", json_integer(1));
+	json_object_set_new(o, "hash", text_or_null(st, 0));
+	json_object_set_new(o, "source", text_or_null(st, 1));
+	json_object_set_new(o, "origin", text_or_null(st, 2));
+	json_object_set_new(o, "env_from", text_or_null(st, 3));
+	json_object_set_new(o, "received", json_integer(sqlite3_column_int64(st, 4)));
+	sqlite3_reset(st);
+	json_t *rcpts = json_array();
+	json_object_set_new(o, "rcpts", rcpts);
+	st = db_stmt(db, "SELECT addr FROM delivery_rcpts WHERE delivery=? ORDER BY pos", err);
+	if (st == NULL) {
+		json_decref(o);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, delivery_id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(rcpts, text_or_null(st, 0));
+	sqlite3_reset(st);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	json_decref(o);
+	if (s == NULL)
+		return error_set(err, ERR_INTERNAL, "cannot encode delivery");
+	*json_r = s;
+	return 0;
 }

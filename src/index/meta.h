@@ -43,6 +43,28 @@ int idx_set_ledger_seq(sqlite3 *db, int64_t msg_id, int64_t seq, struct error *e
 /* 1 found, 0 not. */
 int idx_message_by_blob(sqlite3 *db, int64_t blob_id, int64_t *msg_id_r, struct error *err);
 int idx_add_label(sqlite3 *db, int64_t msg_id, const char *label, struct error *err);
+/* A delivery: one arrival of a message with its envelope (RFC 5321 MAIL
+ * FROM and RCPT TO; for journaled mail the only record of Bcc recipients).
+ * The same bytes delivered again with another envelope are one blob and
+ * several deliveries. origin identifies the arrival (spool entry, mbox
+ * offset): the same (message, origin) is recorded once, so replays and
+ * re-imports add nothing. */
+struct idx_new_delivery {
+	int64_t msg_id;
+	const char *source;  /* "import", "smtp", "lmtp", ... */
+	const char *origin;  /* never NULL */
+	const char *env_from;/* reverse-path, "" for the null sender, or NULL */
+	const char *const *rcpts;
+	size_t n_rcpts;
+	int64_t received_us;
+};
+/* 1 new delivery (*id_r set), 0 already recorded, -1 error. */
+int idx_insert_delivery(sqlite3 *db, const struct idx_new_delivery *d, int64_t *id_r,
+			struct error *err);
+int idx_set_delivery_seq(sqlite3 *db, int64_t delivery_id, int64_t seq, struct error *err);
+/* Canonical JSON of a delivery, built from its rows (caller frees). */
+int idx_delivery_json(sqlite3 *db, int64_t delivery_id, char **json_r, struct error *err);
+
 /* Canonical metadata JSON of a message, built from its rows (caller frees). */
 int idx_meta_json(sqlite3 *db, int64_t msg_id, char **json_r, struct error *err);
 

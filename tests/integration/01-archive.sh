@@ -37,7 +37,11 @@ printf 'From: c@x.test\nSubject: sent\nMessage-ID: <c2@x>\n\nout\n' >"$T/md/.Sen
   || fail "Maildir++ folder not kept as label"
 [ "$(sqlite3 "$A/custos.db" "SELECT label FROM labels l JOIN messages m ON m.id=l.message WHERE m.message_id='c1@x'")" = INBOX ] \
   || fail "Maildir INBOX label missing"
-ok "mbox (mboxrd) and Maildir++ labels"
+# the mbox From_ sender is the envelope sender: recorded as a delivery
+[ "$(sqlite3 "$A/custos.db" "SELECT d.env_from FROM deliveries d JOIN messages m ON m.id=d.message WHERE m.message_id='q@x'")" = alice@bank.test ] \
+  || fail "mbox envelope sender not recorded as a delivery"
+[ "$(sqlite3 "$A/custos.db" "SELECT COUNT(*) FROM ledger WHERE kind=2")" = 2 ] || fail "deliveries not in the ledger"
+ok "mbox (mboxrd) and Maildir++ labels; envelope senders recorded"
 
 "$CUSTOS" verify >"$T/v.out" || fail "verify: $(cat "$T/v.out")"
 grep -q '^OK: 6 messages' "$T/v.out" || fail "verify summary: $(cat "$T/v.out")"
@@ -93,4 +97,9 @@ ok "export eml/mbox + manifest verify offline; filters; mbox round trip byte-exa
 "$CUSTOS" import --json "$T/in" "$T/box.mbox" "$T/md" >"$T/imp2.json" || fail "re-import"
 [ "$(json_get "$T/imp2.json" 'd["new"]')" = 0 ] || fail "re-import added messages"
 "$CUSTOS" verify --quiet || fail "verify after re-import"
-ok "re-import adds nothing"
+[ "$(sqlite3 "$A/custos.db" "SELECT COUNT(*) FROM deliveries")" = 2 ] || fail "re-import added deliveries"
+# an edited envelope is detected
+cp -a "$A" "$T/t" && sqlite3 "$T/t/custos.db" "UPDATE deliveries SET env_from='mallory@evil.test'"
+if "$CUSTOS" -d "$T/t" verify --json >"$T/v.out" 2>&1; then fail "edited envelope not detected"; fi
+grep -q "envelope differs" "$T/v.out" || fail "edited envelope fault unclear: $(cat "$T/v.out")"
+ok "re-import adds nothing; an edited envelope is detected"
