@@ -288,7 +288,7 @@ static int tbl_kind_for(const struct gen_meta *m)
 
 /* ---- XML helpers ---------------------------------------------------------- */
 
-static int xml_text(struct buf *out, const char *s, size_t n, struct error *err)
+int gen_xml_escape(struct buf *out, const char *s, size_t n, struct error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -410,12 +410,26 @@ static int core_xml(struct buf *x, const char *title, const char *creator, int64
 	w3cdtf(dt, sizeof(dt), t);
 	struct buf et;
 	buf_init(&et, 4096);
-	int rc = xml_text(&et, title, strlen(title), err);
+	int rc = gen_xml_escape(&et, title, strlen(title), err);
 	if (rc == 0)
 		rc =
 		    gen_printf(x, err, core_fmt, (const char *)et.data ? (const char *)et.data : "",
 			       creator, dt, dt);
 	buf_release(&et);
+	return rc;
+}
+
+/* The last part every OOXML package here gets (docProps/core.xml), then the
+ * archive is closed; z->a is consumed either way. */
+static int office_finish(struct zipw *z, struct buf *x, const char *title, const char *creator,
+			 int64_t t, struct error *err)
+{
+	buf_reset(x);
+	if (core_xml(x, title, creator, t, err) < 0 ||
+	    zip_add(z, "docProps/core.xml", x->data, x->len, err) < 0)
+		return -1;
+	int rc = zip_close(z, err);
+	z->a = NULL;
 	return rc;
 }
 
@@ -468,7 +482,7 @@ static int build_docx(struct gen *g, const struct gen_meta *m, struct gen_rng *r
 		"w:val=\"32\"/></w:rPr>"
 		"<w:t xml:space=\"preserve\">",
 		err) < 0 ||
-	    xml_text(&x, title, strlen(title), err) < 0 ||
+	    gen_xml_escape(&x, title, strlen(title), err) < 0 ||
 	    buf_append_str(&x, "</w:t></w:r></w:p>", err) < 0)
 		goto fail;
 	const struct gen_topic *t = &gen_topics[m->topic];
@@ -482,7 +496,7 @@ static int build_docx(struct gen *g, const struct gen_meta *m, struct gen_rng *r
 		size_t n = gen_pool_len(src);
 		if (n == 0 || text_expand(&c, src[gen_below(r, (uint32_t)n)], &para, err) < 0 ||
 		    buf_append_str(&x, "<w:p><w:r><w:t xml:space=\"preserve\">", err) < 0 ||
-		    xml_text(&x, (const char *)para.data, para.len, err) < 0 ||
+		    gen_xml_escape(&x, (const char *)para.data, para.len, err) < 0 ||
 		    buf_append_str(&x, "</w:t></w:r></w:p>", err) < 0) {
 			buf_release(&para);
 			goto fail;
@@ -492,12 +506,7 @@ static int build_docx(struct gen *g, const struct gen_meta *m, struct gen_rng *r
 	if (buf_append_str(&x, "<w:sectPr/></w:body></w:document>", err) < 0 ||
 	    zip_add(&z, "word/document.xml", x.data, x.len, err) < 0)
 		goto fail;
-	buf_reset(&x);
-	if (core_xml(&x, title, g->party[m->from].name_en, m->date, err) < 0 ||
-	    zip_add(&z, "docProps/core.xml", x.data, x.len, err) < 0)
-		goto fail;
-	rc = zip_close(&z, err);
-	z.a = NULL;
+	rc = office_finish(&z, &x, title, g->party[m->from].name_en, m->date, err);
 fail:
 	if (z.a != NULL)
 		archive_write_free(z.a);
@@ -677,18 +686,13 @@ static int build_xlsx(struct gen *g, const struct gen_meta *m, struct gen_rng *r
 		goto fail;
 	for (size_t i = 0; i < t.n; i++)
 		if (buf_append_str(&x, "<si><t>", err) < 0 ||
-		    xml_text(&x, t.s[i], strlen(t.s[i]), err) < 0 ||
+		    gen_xml_escape(&x, t.s[i], strlen(t.s[i]), err) < 0 ||
 		    buf_append_str(&x, "</t></si>", err) < 0)
 			goto fail;
 	if (buf_append_str(&x, "</sst>", err) < 0 ||
 	    zip_add(&z, "xl/sharedStrings.xml", x.data, x.len, err) < 0)
 		goto fail;
-	buf_reset(&x);
-	if (core_xml(&x, title, g->party[m->from].name_en, m->date, err) < 0 ||
-	    zip_add(&z, "docProps/core.xml", x.data, x.len, err) < 0)
-		goto fail;
-	rc = zip_close(&z, err);
-	z.a = NULL;
+	rc = office_finish(&z, &x, title, g->party[m->from].name_en, m->date, err);
 fail:
 	if (z.a != NULL)
 		archive_write_free(z.a);

@@ -458,4 +458,7 @@ int att_png_logo(unsigned char **png_r, size_t *len_r);
 int att_pdf(struct buf *out, const char *title, const char *const *lines, size_t n_lines,
 	    int64_t date, struct error *err);
 
+/* Appends s[0..n) with < > & " escaped for XML and HTML text. */
+int gen_xml_escape(struct buf *out, const char *s, size_t n, struct error *err);
+
 #endif

@@ -921,15 +921,7 @@ static int html_escape(struct buf *out, const char *p, size_t n, struct error *e
 			i = run;
 			continue;
 		}
-		char c = p[i];
-		const char *rep = c == '<'   ? "&lt;"
-				  : c == '>' ? "&gt;"
-				  : c == '&' ? "&amp;"
-				  : c == '"' ? "&quot;"
-					     : NULL;
-		int rc = rep ? buf_append_str(out, rep, err)
-			     : buf_append_byte(out, (unsigned char)c, err);
-		if (rc < 0)
+		if (gen_xml_escape(out, p + i, 1, err) < 0)
 			return -1;
 		i++;
 	}
