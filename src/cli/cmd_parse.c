@@ -1,12 +1,16 @@
 /*
- * cmd_parse.c - custos parse FILE: the sandboxed parse worker's view of one
- * message, as the JSON document the archive would index (a debugging aid);
+ * cmd_parse.c - custos parse [--text] FILE: the sandboxed parse worker's
+ * view of one message, as the JSON document the archive would index, or
+ * with --text as readable text (headers, body, each attachment's outcome,
+ * members and text) for a human to check the decoding (a debugging aid);
  * and custos parse-worker, the worker's own entry point (started by
  * mail_worker_start(), never by hand: it reads framed requests on stdin).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,37 @@
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "mail/mail.h"
+
+/* The doc for a human: metadata lines, then the body, then attachments. */
+static int print_text(const struct mail_doc *doc, FILE *out)
+{
+	fprintf(out, "Subject: %s\n", doc->subject != NULL ? doc->subject : "");
+	for (size_t i = 0; i < doc->from.n; i++)
+		fprintf(out, doc->from.v[i].name != NULL ? "From: %s <%s>\n" : "From: %s%s\n",
+			doc->from.v[i].name != NULL ? doc->from.v[i].name : "",
+			doc->from.v[i].addr);
+	fprintf(out, "Flags: %u", doc->flags);
+	for (uint32_t bit = 1; bit != 0; bit <<= 1)
+		if ((doc->flags & bit) && mail_flag_name(bit) != NULL)
+			fprintf(out, " %s", mail_flag_name(bit));
+	fprintf(out, "\n");
+	if (doc->header_charset != NULL)
+		fprintf(out, "Header charset (guessed): %s\n", doc->header_charset);
+	if (doc->error != NULL)
+		fprintf(out, "Notes: %s\n", doc->error);
+	fprintf(out, "\n=== body ===\n%s\n", doc->body != NULL ? doc->body : "");
+	for (size_t i = 0; i < doc->n_att; i++) {
+		const struct mail_attachment *a = &doc->att[i];
+		fprintf(out, "\n=== attachment %zu: %s (%s, %llu bytes): %s ===\n", i + 1,
+			a->filename != NULL ? a->filename : "(no name)", a->content_type,
+			(unsigned long long)a->size, a->extract != NULL ? a->extract : "-");
+		for (size_t k = 0; k < a->n_members; k++)
+			fprintf(out, "member: %s\n", a->members[k]);
+		if (a->text != NULL)
+			fprintf(out, "%s\n", a->text);
+	}
+	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}
 
 CMD(parse)
 {
@@ -30,11 +65,12 @@ CMD(parse)
 	int fd = -1, rc = 1;
 	mail_doc_init(&doc);
 	buf_init(&out, MAIL_DOC_MAX_JSON);
-	if (argc != 2 || argv[1][0] == '-') {
+	int text = argc == 3 && strcmp(argv[1], "--text") == 0;
+	if (argc != 2 + text || argv[1 + text][0] == '-') {
 		cli_usage(cli_find("parse"), stderr);
 		return 2;
 	}
-	const char *path = argv[1];
+	const char *path = argv[1 + text];
 	struct stat st;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -62,7 +98,17 @@ CMD(parse)
 	}
 	mail_limits_init(&lim, &cli->cfg);
 	if (mail_worker_start(&w, cli->exe, &lim, &err) < 0 ||
-	    mail_worker_parse(w, map, n, &doc, &err) < 0 || mail_doc_to_json(&doc, &out, &err) < 0)
+	    mail_worker_parse(w, map, n, &doc, &err) < 0)
+		goto fail;
+	if (text) {
+		if (print_text(&doc, stdout) < 0) {
+			error_errno(&err, "stdout");
+			goto fail;
+		}
+		rc = 0;
+		goto fail;
+	}
+	if (mail_doc_to_json(&doc, &out, &err) < 0)
 		goto fail;
 	if (buf_append_byte(&out, '\n', &err) < 0)
 		goto fail;
@@ -99,55 +145,59 @@ static int number(const char *opt, const char *s, unsigned long long min, unsign
 	return 0;
 }
 
+/* The worker's options: one per field of struct mail_limits. */
+static const struct {
+	const char *name;
+	size_t offset;
+	int is32;
+	unsigned long long min;
+} worker_opts[] = {
+#define LIM(name, field, is32, min)                                                                \
+	{                                                                                          \
+		name, offsetof(struct mail_limits, field), is32, min                               \
+	}
+    LIM("max-message-size", max_message_size, 0, 1),
+    LIM("max-depth", max_depth, 1, 1),
+    LIM("max-parts", max_parts, 1, 1),
+    LIM("max-header-bytes", max_header_bytes, 0, 1),
+    LIM("timeout", timeout_s, 1, 1),
+    LIM("memory", memory, 0, 0),
+    LIM("recycle-after", recycle_after, 1, 1),
+    LIM("max-text-size", max_text_size, 0, 0),
+    LIM("max-attachment-text", max_attachment_text, 0, 0),
+    LIM("max-extract-input", max_extract_input, 0, 0),
+    LIM("zip-max-members", zip_max_members, 1, 0),
+    LIM("zip-max-ratio", zip_max_ratio, 1, 0),
+    LIM("zip-max-size", zip_max_size, 0, 0),
+    LIM("extract-time", extract_time_s, 1, 0),
+#undef LIM
+};
+#define N_WORKER_OPTS (sizeof(worker_opts) / sizeof(worker_opts[0]))
+
 CMD(parse_worker)
 {
-	static const struct option opts[] = {
-	    {"max-message-size", required_argument, NULL, 's'},
-	    {"max-depth", required_argument, NULL, 'd'},
-	    {"max-parts", required_argument, NULL, 'p'},
-	    {"max-header-bytes", required_argument, NULL, 'h'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"memory", required_argument, NULL, 'm'},
-	    {"recycle-after", required_argument, NULL, 'r'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct option opts[N_WORKER_OPTS + 1];
+	for (size_t i = 0; i < N_WORKER_OPTS; i++)
+		opts[i] = (struct option){worker_opts[i].name, required_argument, NULL, (int)i + 1};
+	opts[N_WORKER_OPTS] = (struct option){NULL, 0, NULL, 0};
 	struct mail_limits lim;
 	mail_limits_init(&lim, &cli->cfg);
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		unsigned long long v;
-		const char *name = NULL;
-		for (const struct option *o = opts; o->name != NULL; o++)
-			if (o->val == c)
-				name = o->name;
-		if (name == NULL) /* getopt has said what is wrong */
+		if (c < 1 || (size_t)c > N_WORKER_OPTS) /* getopt has said what is wrong */
 			return 2;
-		if (number(name, optarg, c == 'm' ? 0 : 1,
-			   c == 'd' || c == 'p' || c == 't' || c == 'r' ? UINT32_MAX : UINT64_MAX,
-			   &v) < 0)
+		size_t i = (size_t)c - 1;
+		if (number(worker_opts[i].name, optarg, worker_opts[i].min,
+			   worker_opts[i].is32 ? UINT32_MAX : UINT64_MAX, &v) < 0)
 			return 2;
-		switch (c) {
-		case 's':
-			lim.max_message_size = v;
-			break;
-		case 'd':
-			lim.max_depth = (uint32_t)v;
-			break;
-		case 'p':
-			lim.max_parts = (uint32_t)v;
-			break;
-		case 'h':
-			lim.max_header_bytes = v;
-			break;
-		case 't':
-			lim.timeout_s = (uint32_t)v;
-			break;
-		case 'm':
-			lim.memory = v;
-			break;
-		default:
-			lim.recycle_after = (uint32_t)v;
-			break;
+		char *field = (char *)&lim + worker_opts[i].offset;
+		if (worker_opts[i].is32) {
+			uint32_t v32 = (uint32_t)v;
+			memcpy(field, &v32, sizeof(v32));
+		} else {
+			uint64_t v64 = v;
+			memcpy(field, &v64, sizeof(v64));
 		}
 	}
 	if (optind != argc) {

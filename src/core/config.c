@@ -64,6 +64,24 @@ const struct config_option config_options[] = {
 	 "Address-space limit of a parse worker (not applied under AddressSanitizer)."},
 	{"parse.recycle_after", CFG_INT, "10000", 1, 100000000, NULL, OPT(parse_recycle_after),
 	 "A parse worker is replaced after this many messages."},
+	{"parse.max_text_size", CFG_SIZE, "4M", 64 * KIB, 32 * MIB, NULL, OPT(parse_max_text_size),
+	 "Most decoded text kept per message (body and attachments together); more is cut and "
+	 "flagged."},
+	{"parse.max_attachment_text", CFG_SIZE, "1M", 4 * KIB, 32 * MIB, NULL,
+	 OPT(parse_max_attachment_text),
+	 "Most text kept per attachment; more is cut (extract \"limits\")."},
+	{"parse.max_extract_input", CFG_SIZE, "32M", 64 * KIB, 1 * GIB, NULL,
+	 OPT(parse_max_extract_input),
+	 "Largest attachment (or archive member) whose text is extracted."},
+	{"parse.zip_max_members", CFG_INT, "1000", 1, 10000, NULL, OPT(parse_zip_max_members),
+	 "Most members listed and read per ZIP archive."},
+	{"parse.zip_max_ratio", CFG_INT, "100", 2, 100000, NULL, OPT(parse_zip_max_ratio),
+	 "An archive that unpacks to more than this many times its size (past 1 MiB) is a bomb."},
+	{"parse.zip_max_size", CFG_SIZE, "64M", 1 * MIB, 16 * GIB, NULL, OPT(parse_zip_max_size),
+	 "An archive that unpacks to more than this is a bomb; reading stops."},
+	{"parse.extract_time", CFG_DURATION, "10s", 1, 3600, NULL, OPT(parse_extract_time),
+	 "Time budget for attachment text per message; later attachments get extract "
+	 "\"timeout\" (keep it below parse.timeout)."},
 
 	{"import.batch_messages", CFG_INT, "500", 1, 1000000, NULL, OPT(import_batch_messages),
 	 "Import commits (fsync + transaction) after this many new messages."},
@@ -71,6 +89,9 @@ const struct config_option config_options[] = {
 	 "... or after this many bytes of new messages, whichever comes first."},
 	{"import.max_mbox_size", CFG_SIZE, "64G", 1 * KIB, 1024 * GIB, NULL,
 	 OPT(import_max_mbox_size), "Largest mbox file import reads."},
+
+	{"search.internal_domains", CFG_STRING, "", 0, 4096, NULL, OPT(search_internal_domains),
+	 "The organisation's own mail domains, comma separated (direction: in search)."},
 
 	{NULL, CFG_BOOL, NULL, 0, 0, NULL, 0, NULL},
 };

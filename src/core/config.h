@@ -41,10 +41,18 @@ struct config {
 	int64_t parse_timeout;
 	int64_t parse_memory;
 	int64_t parse_recycle_after;
+	int64_t parse_max_text_size;
+	int64_t parse_max_attachment_text;
+	int64_t parse_max_extract_input;
+	int64_t parse_zip_max_members;
+	int64_t parse_zip_max_ratio;
+	int64_t parse_zip_max_size;
+	int64_t parse_extract_time;
 	/* [import] */
 	int64_t import_batch_messages;
 	int64_t import_batch_bytes;
 	int64_t import_max_mbox_size;
+	char *search_internal_domains;
 };
 
 struct config_option {

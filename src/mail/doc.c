@@ -2,13 +2,18 @@
  * doc.c - struct mail_doc: lifecycle, the JSON codec of the worker
  * protocol, address normalisation.
  *
- * The JSON form (RFC 8259, UTF-8) of a doc, version 1:
+ * The JSON form (RFC 8259, UTF-8) of a doc, version 2:
  *
- *   {"v":1, "flags":N, "message_id":S, "date":N, "date_raw":S, "subject":S,
+ *   {"v":2, "flags":N, "message_id":S, "date":N, "date_raw":S, "subject":S,
  *    "from":[{"addr":S,"name":S}...], "to":[...], "cc":[...], "bcc":[...],
  *    "reply_to":[...],
- *    "attachments":[{"filename":S,"content_type":S,"size":N}...],
- *    "n_parts":N, "depth":N, "error":S}
+ *    "attachments":[{"filename":S,"content_type":S,"size":N,"text":T,
+ *                    "extract":S,"members":[S...]}...],
+ *    "n_parts":N, "depth":N, "error":S, "body":T, "header_charset":S}
+ *
+ * T is text: up to MAIL_DOC_MAX_TEXT bytes, line ends (LF) and tabs
+ * allowed, no other control character. Version 2 added body, text,
+ * extract, members and header_charset (issue 3).
  *
  * Strings that are NULL in the doc are left out; "v", "flags", "date",
  * "n_parts" and "depth" are always there. New fields (body text, ...) get
@@ -31,7 +36,7 @@
 #include "core/xalloc.h"
 #include "mail/mail_internal.h"
 
-#define JSON_VERSION 1
+#define JSON_VERSION 2
 #define ALL_FLAGS                                                                                  \
 	(MAIL_F_NOT_MIME | MAIL_F_LIMITS | MAIL_F_NO_MESSAGE_ID | MAIL_F_8BIT_HEADERS |            \
 	 MAIL_F_BAD_DATE | MAIL_F_NUL_BYTES | MAIL_F_PARSE_FAILED | MAIL_F_CHARSET_GUESSED |       \
@@ -64,11 +69,19 @@ void mail_doc_release(struct mail_doc *doc)
 	addr_list_release(&doc->bcc);
 	addr_list_release(&doc->reply_to);
 	for (size_t i = 0; i < doc->n_att; i++) {
-		free(doc->att[i].filename);
-		free(doc->att[i].content_type);
+		struct mail_attachment *a = &doc->att[i];
+		free(a->filename);
+		free(a->content_type);
+		free(a->text);
+		free(a->extract);
+		for (size_t k = 0; k < a->n_members; k++)
+			free(a->members[k]);
+		free(a->members);
 	}
 	free(doc->att);
 	free(doc->error);
+	free(doc->body);
+	free(doc->header_charset);
 	mail_doc_init(doc);
 }
 
@@ -108,6 +121,13 @@ void mail_limits_init(struct mail_limits *lim, const struct config *cfg)
 	lim->timeout_s = (uint32_t)cfg->parse_timeout;
 	lim->memory = (uint64_t)cfg->parse_memory;
 	lim->recycle_after = (uint32_t)cfg->parse_recycle_after;
+	lim->max_text_size = (uint64_t)cfg->parse_max_text_size;
+	lim->max_attachment_text = (uint64_t)cfg->parse_max_attachment_text;
+	lim->max_extract_input = (uint64_t)cfg->parse_max_extract_input;
+	lim->zip_max_members = (uint32_t)cfg->parse_zip_max_members;
+	lim->zip_max_ratio = (uint32_t)cfg->parse_zip_max_ratio;
+	lim->zip_max_size = (uint64_t)cfg->parse_zip_max_size;
+	lim->extract_time_s = (uint32_t)cfg->parse_extract_time;
 }
 
 /* --- to JSON --------------------------------------------------------- */
@@ -156,11 +176,11 @@ static const struct {
 	const char *key;
 	size_t offset;
 } lists[] = {
-	{"from", offsetof(struct mail_doc, from)},
-	{"to", offsetof(struct mail_doc, to)},
-	{"cc", offsetof(struct mail_doc, cc)},
-	{"bcc", offsetof(struct mail_doc, bcc)},
-	{"reply_to", offsetof(struct mail_doc, reply_to)},
+    {"from", offsetof(struct mail_doc, from)},
+    {"to", offsetof(struct mail_doc, to)},
+    {"cc", offsetof(struct mail_doc, cc)},
+    {"bcc", offsetof(struct mail_doc, bcc)},
+    {"reply_to", offsetof(struct mail_doc, reply_to)},
 };
 
 int mail_doc_to_json(const struct mail_doc *doc, struct buf *out, struct error *err)
@@ -188,7 +208,19 @@ int mail_doc_to_json(const struct mail_doc *doc, struct buf *out, struct error *
 		bad = a == NULL || set_str(a, "filename", at->filename) < 0 ||
 		      set_str(a, "content_type", at->content_type) < 0 || at->size > INT64_MAX ||
 		      json_object_set_new(a, "size", json_integer((json_int_t)at->size)) < 0 ||
-		      json_array_append_new(atts, a) < 0;
+		      set_str(a, "text", at->text) < 0 || set_str(a, "extract", at->extract) < 0;
+		if (!bad && at->n_members > 0) {
+			json_t *m = json_array();
+			bad = m == NULL;
+			for (size_t k = 0; !bad && k < at->n_members; k++)
+				bad = json_array_append_new(
+					  m, json_stringn(at->members[k], strlen(at->members[k]))) <
+				      0;
+			bad = bad || json_object_set_new(a, "members", m) < 0;
+			if (bad && m != NULL && json_object_get(a, "members") != m)
+				json_decref(m);
+		}
+		bad = bad || json_array_append_new(atts, a) < 0;
 		if (bad)
 			json_decref(a);
 	}
@@ -199,7 +231,8 @@ int mail_doc_to_json(const struct mail_doc *doc, struct buf *out, struct error *
 	json_decref(atts);
 	bad = bad || json_object_set_new(o, "n_parts", json_integer(doc->n_parts)) < 0 ||
 	      json_object_set_new(o, "depth", json_integer(doc->depth)) < 0 ||
-	      set_str(o, "error", doc->error) < 0;
+	      set_str(o, "error", doc->error) < 0 || set_str(o, "body", doc->body) < 0 ||
+	      set_str(o, "header_charset", doc->header_charset) < 0;
 	if (bad) {
 		json_decref(o);
 		return error_set(err, ERR_INVALID, "document holds a string that is not UTF-8");
@@ -243,6 +276,64 @@ static char *take_str(const json_t *v, const char *what, size_t max, int nonempt
 	memcpy(r, s, n);
 	r[n] = '\0';
 	return r;
+}
+
+/* A copy of a text value: take_str's rules with the text bound, and no
+ * control character but LF and TAB. */
+static char *take_text(const json_t *v, const char *what, struct error *err)
+{
+	char *s = take_str(v, what, MAIL_DOC_MAX_TEXT, 1, err);
+	for (const char *p = s; p != NULL && *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+			error_set(err, ERR_INVALID, "%s: holds a control character", what);
+			free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+static int outcome_ok(const char *s)
+{
+	for (int o = 0; o < MAIL_X_COUNT; o++)
+		if (strcmp(s, mail_outcome_name((enum mail_outcome)o)) == 0)
+			return 1;
+	return 0;
+}
+
+/* A charset name: 1 to 40 of [A-Za-z0-9._:+-]. */
+static int charset_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 40)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("._:+-", c) != NULL))
+			return 0;
+	}
+	return 1;
+}
+
+static int members_from_json(const json_t *v, const char *what, struct mail_attachment *at,
+			     struct error *err)
+{
+	if (!json_is_array(v))
+		return error_set(err, ERR_INVALID, "%s: not an array", what);
+	size_t n = json_array_size(v);
+	if (n == 0 || n > MAIL_DOC_MAX_MEMBERS)
+		return error_set(err, ERR_INVALID, "%s: %zu members (1 to %d)", what, n,
+				 MAIL_DOC_MAX_MEMBERS);
+	at->members = xcalloc(n, sizeof(*at->members));
+	for (size_t k = 0; k < n; k++) {
+		at->n_members = k + 1;
+		if ((at->members[k] =
+			 take_str(json_array_get(v, k), what, MAIL_DOC_MAX_STRING, 1, err)) == NULL)
+			return -1;
+	}
+	return 0;
 }
 
 static int take_int(const json_t *v, const char *what, json_int_t min, json_int_t max,
@@ -354,6 +445,18 @@ static int atts_from_json(const json_t *a, struct mail_doc *doc, struct error *e
 					return -1;
 				at->size = (uint64_t)s;
 				have_size = 1;
+			} else if (strcmp(k, "text") == 0) {
+				if ((at->text = take_text(v, what, err)) == NULL)
+					return -1;
+			} else if (strcmp(k, "extract") == 0) {
+				if ((at->extract = take_str(v, what, 16, 1, err)) == NULL)
+					return -1;
+				if (!outcome_ok(at->extract))
+					return error_set(err, ERR_INVALID, "%s: unknown outcome",
+							 what);
+			} else if (strcmp(k, "members") == 0) {
+				if (members_from_json(v, what, at, err) < 0)
+					return -1;
 			} else {
 				return error_set(err, ERR_INVALID, "%s: unknown key", what);
 			}
@@ -435,6 +538,15 @@ static int doc_from_object(json_t *root, struct mail_doc *doc, struct error *err
 		} else if (strcmp(k, "attachments") == 0) {
 			if (atts_from_json(v, doc, err) < 0)
 				return -1;
+		} else if (strcmp(k, "body") == 0) {
+			if ((doc->body = take_text(v, k, err)) == NULL)
+				return -1;
+		} else if (strcmp(k, "header_charset") == 0) {
+			if ((doc->header_charset = take_str(v, k, 40, 1, err)) == NULL)
+				return -1;
+			if (!charset_name_ok(doc->header_charset))
+				return error_set(err, ERR_INVALID,
+						 "header_charset: not a charset name");
 		} else {
 			char show[40];
 			snprintf(show, sizeof(show), "%s", k);

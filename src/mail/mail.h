@@ -21,34 +21,47 @@
 
 /* Flags recorded with a message (stable numbers: they are stored). */
 enum mail_flag {
-	MAIL_F_NOT_MIME = 1 << 0,         /* not valid MIME; archived raw */
-	MAIL_F_LIMITS = 1 << 1,           /* a depth/part/size limit stopped the parse */
-	MAIL_F_NO_MESSAGE_ID = 1 << 2,    /* no (usable) Message-ID header */
-	MAIL_F_8BIT_HEADERS = 1 << 3,     /* raw 8-bit bytes in the header section */
-	MAIL_F_BAD_DATE = 1 << 4,         /* Date missing or unparsable */
-	MAIL_F_NUL_BYTES = 1 << 5,        /* NUL bytes in the message */
-	MAIL_F_PARSE_FAILED = 1 << 6,     /* worker crashed or timed out: no metadata */
-	MAIL_F_CHARSET_GUESSED = 1 << 7,  /* a charset was guessed for undeclared 8-bit text */
-	MAIL_F_BAD_ENCODING = 1 << 8,     /* broken base64/QP or undecodable charset */
+	MAIL_F_NOT_MIME = 1 << 0,	 /* not valid MIME; archived raw */
+	MAIL_F_LIMITS = 1 << 1,		 /* a depth/part/size limit stopped the parse */
+	MAIL_F_NO_MESSAGE_ID = 1 << 2,	 /* no (usable) Message-ID header */
+	MAIL_F_8BIT_HEADERS = 1 << 3,	 /* raw 8-bit bytes in the header section */
+	MAIL_F_BAD_DATE = 1 << 4,	 /* Date missing or unparsable */
+	MAIL_F_NUL_BYTES = 1 << 5,	 /* NUL bytes in the message */
+	MAIL_F_PARSE_FAILED = 1 << 6,	 /* worker crashed or timed out: no metadata */
+	MAIL_F_CHARSET_GUESSED = 1 << 7, /* a charset was guessed for undeclared 8-bit text */
+	MAIL_F_BAD_ENCODING = 1 << 8,	 /* broken base64/QP or undecodable charset */
 };
 
 /* Bounds of a document. mail_parse() keeps to them (cutting visibly, with
  * MAIL_F_LIMITS and a note in doc->error); mail_doc_from_json() rejects any
  * document beyond them. */
-#define MAIL_DOC_MAX_STRING (64 * 1024)      /* bytes of one string */
-#define MAIL_DOC_MAX_ADDRS 100000            /* entries of one address list */
+#define MAIL_DOC_MAX_STRING (64 * 1024) /* bytes of one string */
+#define MAIL_DOC_MAX_ADDRS 100000	/* entries of one address list */
 #define MAIL_DOC_MAX_ATTACHMENTS 100000
 #define MAIL_DOC_MAX_CONTENT_TYPE 255
-#define MAIL_DOC_MAX_JSON (16 * 1024 * 1024) /* one worker answer */
+#define MAIL_DOC_MAX_TEXT (32 * 1024 * 1024) /* text of a message, all fields */
+#define MAIL_DOC_MAX_MEMBERS 10000	     /* member names of one archive */
+/* One worker answer: the metadata, plus the text (at most doubled by JSON
+ * escapes of line ends and quotes). */
+#define MAIL_DOC_MAX_JSON (16 * 1024 * 1024 + 2 * MAIL_DOC_MAX_TEXT)
 
+/* Limits of the parse. The extraction limits (issue 3) take their
+ * defaults when 0 (src/mail/extract.c). */
 struct mail_limits {
 	uint64_t max_message_size;
 	uint32_t max_depth;
 	uint32_t max_parts;
 	uint64_t max_header_bytes;
-	uint32_t timeout_s;     /* per message */
-	uint64_t memory;        /* RLIMIT_AS of the worker (0: none) */
-	uint32_t recycle_after; /* messages per worker process */
+	uint32_t timeout_s;	      /* per message */
+	uint64_t memory;	      /* RLIMIT_AS of the worker (0: none) */
+	uint32_t recycle_after;	      /* messages per worker process */
+	uint64_t max_text_size;	      /* text per message: body + attachments */
+	uint64_t max_attachment_text; /* text per attachment */
+	uint64_t max_extract_input;   /* largest attachment or member read */
+	uint32_t zip_max_members;     /* members listed per archive */
+	uint32_t zip_max_ratio;	      /* uncompressed/compressed before "bomb" */
+	uint64_t zip_max_size;	      /* uncompressed bytes per archive */
+	uint32_t extract_time_s;      /* extraction budget per message */
 };
 
 struct mail_addr {
@@ -57,10 +70,17 @@ struct mail_addr {
 };
 
 struct mail_attachment {
-	char *filename;     /* decoded (RFC 2047 / 2231) or NULL */
+	char *filename;	    /* decoded (RFC 2047 / 2231) or NULL */
 	char *content_type; /* lower-case "type/subtype" */
-	uint64_t size;      /* decoded size in bytes (an attached message:
+	uint64_t size;	    /* decoded size in bytes (an attached message:
 			     * the decoded sizes of its parts, summed) */
+	char *text;	    /* extracted text (UTF-8), or NULL (issue 3) */
+	char *extract;	    /* extraction outcome: "ok", "none" (no extractor
+			     * for the type), "empty", "encrypted", "corrupt",
+			     * "limits", "bomb", "timeout", "skipped"; NULL when
+			     * extraction was not attempted */
+	char **members;	    /* archive (ZIP...) member names, decoded */
+	size_t n_members;
 };
 
 struct mail_addr_list {
@@ -69,17 +89,22 @@ struct mail_addr_list {
 };
 
 struct mail_doc {
-	uint32_t flags;       /* enum mail_flag bits */
-	char *message_id;     /* without angle brackets; NULL if absent */
-	int64_t date;         /* seconds since the epoch, UTC; 0 if absent or bad */
-	char *date_raw;       /* the Date header as written (unfolded), or NULL */
-	char *subject;        /* decoded to UTF-8, or NULL */
+	uint32_t flags;	  /* enum mail_flag bits */
+	char *message_id; /* without angle brackets; NULL if absent */
+	int64_t date;	  /* seconds since the epoch, UTC; 0 if absent or bad */
+	char *date_raw;	  /* the Date header as written (unfolded), or NULL */
+	char *subject;	  /* decoded to UTF-8, or NULL */
 	struct mail_addr_list from, to, cc, bcc, reply_to;
 	struct mail_attachment *att;
 	size_t n_att;
-	uint32_t n_parts;     /* MIME parts seen */
-	uint32_t depth;       /* deepest nesting seen */
-	char *error;          /* why a flag like NOT_MIME/LIMITS/PARSE_FAILED is set */
+	uint32_t n_parts; /* MIME parts seen */
+	uint32_t depth;	  /* deepest nesting seen */
+	char *error;	  /* why a flag like NOT_MIME/LIMITS/PARSE_FAILED is set */
+	/* Issue 3: decoded text for the full-text index (never part of the
+	 * ledger-committed metadata). */
+	char *body;	      /* text of the message's own text parts (HTML
+			       * converted), parts separated by a blank line */
+	char *header_charset; /* charset guessed for raw 8-bit headers, or NULL */
 };
 
 void mail_doc_init(struct mail_doc *doc);
@@ -104,6 +129,13 @@ int mail_sniff(const unsigned char *p, size_t n, struct error *err);
  * fill a doc (mail_doc_from_json, mail_worker_parse). */
 int mail_parse(const unsigned char *p, size_t n, const struct mail_limits *lim,
 	       struct mail_doc *doc, struct error *err);
+/* Options of one parse. */
+enum mail_parse_opt {
+	MAIL_PARSE_NO_EXTRACT = 1 << 0, /* attachments get extract="skipped", no text */
+};
+/* mail_parse() with options (enum mail_parse_opt bits). */
+int mail_parse_opts(const unsigned char *p, size_t n, const struct mail_limits *lim, uint32_t opts,
+		    struct mail_doc *doc, struct error *err);
 
 /* JSON codec of the worker protocol. from_json validates every field
  * (types, lengths, UTF-8) and fails with ERR_INVALID on anything odd. */
@@ -117,21 +149,24 @@ struct mail_worker;
 int mail_worker_start(struct mail_worker **w_r, const char *exe, const struct mail_limits *lim,
 		      struct error *err);
 /* Parses one message in the worker. If the worker crashes, times out or
- * answers garbage, it is killed and replaced, and this returns 0 with
- * MAIL_F_PARSE_FAILED set and doc->error saying what happened: the message
- * is still archived. -1 only when no worker can be started at all. */
-int mail_worker_parse(struct mail_worker *w, const unsigned char *p, size_t n,
-		      struct mail_doc *doc, struct error *err);
+ * answers garbage, it is killed, and the message is parsed once more in a
+ * fresh worker with attachment extraction off (every attachment then has
+ * extract "skipped"; MAIL_F_LIMITS and doc->error say why). If that fails
+ * too, this returns 0 with MAIL_F_PARSE_FAILED set and doc->error saying
+ * what happened: the message is still archived. -1 only when no worker can
+ * be started at all. */
+int mail_worker_parse(struct mail_worker *w, const unsigned char *p, size_t n, struct mail_doc *doc,
+		      struct error *err);
 /* The same in two steps, so that the caller can work while the worker
- * parses: submit sends the request (p is borrowed for the call only: all of
- * it is written, or the failure is kept for collect); collect waits for the
+ * parses: submit sends the request (p is borrowed until collect returns:
+ * collect resends it for the retry without extraction; all of it is
+ * written, or the failure is kept for collect); collect waits for the
  * answer and fills doc exactly as mail_worker_parse does. At most one
  * request is in flight: submit while one is, or collect when none is, fails
  * with ERR_INTERNAL. The timeout runs from submit. submit fails (-1) only
  * then or when no worker can be started; collect never fails otherwise. A
  * request still in flight at mail_worker_stop() is abandoned. */
-int mail_worker_submit(struct mail_worker *w, const unsigned char *p, size_t n,
-		       struct error *err);
+int mail_worker_submit(struct mail_worker *w, const unsigned char *p, size_t n, struct error *err);
 int mail_worker_collect(struct mail_worker *w, struct mail_doc *doc, struct error *err);
 void mail_worker_stop(struct mail_worker *w);
 /* Process id of the running worker, 0 when none runs (logging, tests). */

@@ -17,12 +17,23 @@
  *     2047 / RFC 2231 decoded by GMime with fallback charsets for
  *     undeclared 8-bit text (RFC 6532 UTF-8 first, then GB18030, Big5,
  *     windows-1252).
+ *     Raw 8-bit header text gets one charset guess for the whole header
+ *     section (text.c), recorded in doc->header_charset.
  *  5. The MIME tree is walked with the same limits again (a safety net for
  *     where scan.c and GMime disagree): part count, depth, attachments
  *     (name, type, decoded size), transfer encodings checked while they
  *     are decoded in bounded chunks (RFC 2045 section 6.7 and 6.8).
+ *  6. Text (issue 3): the decoded bytes of text parts that are not
+ *     attachments become doc->body (charsets, RFC 3676 format=flowed and
+ *     HTML by extract.c, text.c, html.c); each attachment's decoded bytes
+ *     go to extract.c for its text, members and outcome, unless the
+ *     request said MAIL_PARSE_NO_EXTRACT. An attached message's header
+ *     lines and text parts become its text. All text shares one budget
+ *     (parse.max_text_size) and one deadline (parse.extract_time); the
+ *     rules are in doc/search.md, "How messages become text".
  *
- * Invariants: every string put in the doc went through mail_text_clean();
+ * Invariants: every string put in the doc went through mail_text_clean()
+ * (text: mail_text_clean_lines());
  * the doc stays within the MAIL_DOC_MAX_* bounds (anything cut is flagged
  * MAIL_F_LIMITS and named in doc->error); memory is O(message size) and
  * time O(message size x max_depth).
@@ -80,6 +91,12 @@ struct pctx {
 	char *in, *out;	     /* decoding buffers */
 	size_t out_cap;
 	int have_subject, have_date, have_id;
+	uint32_t popts;	       /* enum mail_parse_opt */
+	struct mail_extract x; /* extraction limits and budget */
+	struct buf body;       /* doc->body being built */
+	struct buf *sink;      /* where text parts go: body, or an attached
+				* message's text; NULL: nowhere */
+	int sink_cut;	       /* the sink met its bound */
 };
 
 static void note(struct pctx *c, uint32_t flag, const char *fmt, ...) CUSTOS_PRINTF(3, 4);
@@ -350,17 +367,50 @@ static const char *declared_charset(GMimeMessage *msg, char *buf, size_t cap)
 	return buf;
 }
 
+static int has_8bit(const unsigned char *p, size_t n);
+
 static void take_headers(struct pctx *c, GMimeMessage *m)
 {
 	GMimeObject *msg = GMIME_OBJECT(m);
 	char csbuf[64];
 	const char *cs = declared_charset(m, csbuf, sizeof(csbuf));
-	if (cs != NULL) {
-		const char *order[] = {"utf-8", cs, "gb18030", "big5", "windows-1252", NULL};
-		g_mime_parser_options_set_fallback_charsets(c->opts, order);
-	}
 	GMimeHeaderList *hl = g_mime_object_get_header_list(msg);
 	int n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+	/* Raw 8-bit header text: one guess for all of it (the declared body
+	 * charset as the hint), recorded, and tried first after UTF-8. */
+	const char *guess = NULL;
+	if (c->doc->flags & MAIL_F_8BIT_HEADERS) {
+		struct error err = ERROR_INIT;
+		struct buf raw8;
+		buf_init(&raw8, (size_t)c->lim->max_header_bytes + 16);
+		for (int i = 0; i < n; i++) {
+			const char *v = raw_value(g_mime_header_list_get_header_at(hl, i));
+			size_t vn = strlen(v);
+			if (has_8bit((const unsigned char *)v, vn) &&
+			    (buf_append(&raw8, v, vn, &err) < 0 ||
+			     buf_append(&raw8, "\n", 1, &err) < 0))
+				break;
+		}
+		if (raw8.len > 0) {
+			guess = mail_charset_guess(raw8.data, raw8.len, cs);
+			c->doc->header_charset = g_ascii_strdown(guess, -1);
+			/* g_ascii_strdown's memory is g_malloc'ed: copy for free(). */
+			char *own = xstrdup(c->doc->header_charset);
+			g_free(c->doc->header_charset);
+			c->doc->header_charset = own;
+		}
+		buf_release(&raw8);
+	}
+	if (cs != NULL || guess != NULL) {
+		const char *order[] = {"utf-8",
+				       guess != NULL ? guess : cs,
+				       cs != NULL ? cs : "gb18030",
+				       "gb18030",
+				       "big5",
+				       "windows-1252",
+				       NULL};
+		g_mime_parser_options_set_fallback_charsets(c->opts, order);
+	}
 	for (int i = 0; i < n; i++) {
 		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
 		const char *name = g_mime_header_get_name(h);
@@ -526,9 +576,11 @@ static void enc_check_end(struct enc_check *k)
 }
 
 /* Decodes a leaf's content in bounded chunks: its decoded size, and its
- * transfer encoding checked. */
-static uint64_t leaf_size(struct pctx *c, GMimePart *part)
+ * transfer encoding checked. With keep, the decoded bytes are also kept
+ * there up to its maximum (*over_r set when they did not fit). */
+static uint64_t leaf_size(struct pctx *c, GMimePart *part, struct buf *keep, int *over_r)
 {
+	struct error err = ERROR_INIT;
 	const char *cte = part_field(GMIME_OBJECT(part), "Content-Transfer-Encoding");
 	if (cte != NULL && g_mime_part_get_content_encoding(part) == GMIME_CONTENT_ENCODING_DEFAULT)
 		note(c, MAIL_F_BAD_ENCODING, "unknown Content-Transfer-Encoding");
@@ -557,10 +609,19 @@ static uint64_t leaf_size(struct pctx *c, GMimePart *part)
 		if (r <= 0)
 			break;
 		enc_check_step(&k, (const unsigned char *)c->in, (size_t)r);
-		size += decode ? g_mime_encoding_step(&state, c->in, (size_t)r, c->out) : (size_t)r;
+		size_t got =
+		    decode ? g_mime_encoding_step(&state, c->in, (size_t)r, c->out) : (size_t)r;
+		if (keep != NULL && !*over_r &&
+		    buf_append(keep, decode ? c->out : c->in, got, &err) < 0)
+			*over_r = 1;
+		size += got;
 	}
-	if (decode)
-		size += g_mime_encoding_flush(&state, c->in, 0, c->out);
+	if (decode) {
+		size_t got = g_mime_encoding_flush(&state, c->in, 0, c->out);
+		if (keep != NULL && !*over_r && buf_append(keep, c->out, got, &err) < 0)
+			*over_r = 1;
+		size += got;
+	}
 	enc_check_end(&k);
 	if (k.bad)
 		note(c, MAIL_F_BAD_ENCODING, "broken %s content",
@@ -585,7 +646,242 @@ static size_t add_attachment(struct pctx *c, GMimeObject *o, char *filename)
 	a->filename = filename;
 	a->content_type = content_type_of(o);
 	a->size = 0;
+	a->text = NULL;
+	a->extract = NULL;
+	a->members = NULL;
+	a->n_members = 0;
 	return doc->n_att++;
+}
+
+/* Appends a piece of text (cleaned here) to a sink, after a blank line
+ * when the sink holds text already; bounded by the sink's maximum and the
+ * message's text budget, a cut flagged and named. */
+static void sink_add(struct pctx *c, struct buf *sink, const char *p, size_t n, const char *what)
+{
+	struct error err = ERROR_INIT;
+	if (sink == NULL || n == 0)
+		return;
+	size_t sep = sink->len > 0 ? 2 : 0;
+	uint64_t room = sink->max - sink->len;
+	if (room > c->x.text_left)
+		room = c->x.text_left;
+	int cut = 0;
+	char *t = mail_text_clean_lines(p, n, room > sep ? (size_t)room - sep : 0, &cut);
+	size_t len = strlen(t);
+	if (len > 0 && buf_append(sink, "\n\n", sep, &err) == 0 &&
+	    buf_append(sink, t, len, &err) == 0)
+		c->x.text_left -= sep + len;
+	if (cut) {
+		c->sink_cut = 1;
+		note(c, MAIL_F_LIMITS, "text of %s cut at the text limit", what);
+	}
+	free(t);
+}
+
+/* What the part's Content-Type says about its text. */
+static void part_info(GMimeObject *o, const char *ctype, const char *fn, struct mail_part_info *pi)
+{
+	const char *cs = g_mime_object_get_content_type_parameter(o, "charset");
+	const char *f = g_mime_object_get_content_type_parameter(o, "format");
+	const char *d = g_mime_object_get_content_type_parameter(o, "delsp");
+	pi->content_type = ctype;
+	pi->filename = fn;
+	pi->charset = cs != NULL && strlen(cs) < 64 ? cs : NULL;
+	pi->flowed = f != NULL && g_ascii_strcasecmp(f, "flowed") == 0;
+	pi->delsp = d != NULL && g_ascii_strcasecmp(d, "yes") == 0;
+}
+
+static void text_flags(struct pctx *c, uint32_t fl, const char *what)
+{
+	if (fl & MAIL_F_CHARSET_GUESSED)
+		note(c, MAIL_F_CHARSET_GUESSED,
+		     "undeclared 8-bit text in %s decoded with a guessed charset", what);
+	if (fl & MAIL_F_BAD_ENCODING)
+		note(c, MAIL_F_BAD_ENCODING, "bytes invalid in the charset of %s", what);
+}
+
+/* A leaf that is not an attachment: its size, and its text (text/ types)
+ * into the sink. */
+static void body_leaf(struct pctx *c, GMimeObject *o)
+{
+	char *ctype = content_type_of(o);
+	if (strncmp(ctype, "text/", 5) != 0 || c->sink == NULL) {
+		c->leaf_bytes += leaf_size(c, GMIME_PART(o), NULL, NULL);
+		free(ctype);
+		return;
+	}
+	struct buf raw, t;
+	int over = 0;
+	buf_init(&raw, (size_t)mail_lim_input(c->lim));
+	c->leaf_bytes += leaf_size(c, GMIME_PART(o), &raw, &over);
+	if (over)
+		note(c, MAIL_F_LIMITS, "a text part larger than %llu bytes was cut",
+		     (unsigned long long)mail_lim_input(c->lim));
+	uint64_t room = c->sink->max - c->sink->len;
+	if (room > c->x.text_left)
+		room = c->x.text_left;
+	buf_init(&t, (size_t)room);
+	struct mail_part_info pi;
+	uint32_t fl = 0;
+	part_info(o, ctype, NULL, &pi);
+	if (mail_text_part(&pi, raw.data != NULL ? raw.data : (const unsigned char *)"", raw.len,
+			   &t, &fl))
+		note(c, MAIL_F_LIMITS, "text of the body cut at the text limit");
+	text_flags(c, fl, "a text part");
+	sink_add(c, c->sink, t.data != NULL ? (const char *)t.data : "", t.len, "the body");
+	buf_release(&t);
+	buf_release(&raw);
+	free(ctype);
+}
+
+static void set_outcome(struct mail_attachment *a, enum mail_outcome o)
+{
+	free(a->extract);
+	a->extract = xstrdup(mail_outcome_name(o));
+}
+
+/* At least how many bytes the part decodes to, from its encoded length
+ * (0 when unknown). */
+static uint64_t encoded_estimate(GMimePart *part)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeStream *st = dw != NULL ? g_mime_data_wrapper_get_stream(dw) : NULL;
+	gint64 len = st != NULL ? g_mime_stream_length(st) : -1;
+	if (len <= 0)
+		return 0;
+	switch (g_mime_data_wrapper_get_encoding(dw)) {
+	case GMIME_CONTENT_ENCODING_BASE64:
+		return (uint64_t)len / 100 * 70; /* 3/4, less line ends and slack */
+	case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+	case GMIME_CONTENT_ENCODING_UUENCODE:
+		return (uint64_t)len / 3;
+	default:
+		return (uint64_t)len;
+	}
+}
+
+/* An attached leaf: its size, and its text and members when extracting. */
+static void attachment_leaf(struct pctx *c, GMimeObject *o, size_t idx)
+{
+	struct mail_doc *doc = c->doc;
+	if (idx == SIZE_MAX || (c->popts & MAIL_PARSE_NO_EXTRACT)) {
+		uint64_t size = leaf_size(c, GMIME_PART(o), NULL, NULL);
+		c->leaf_bytes += size;
+		if (idx != SIZE_MAX) {
+			doc->att[idx].size = size;
+			set_outcome(&doc->att[idx], MAIL_X_SKIPPED);
+		}
+		return;
+	}
+	struct buf raw, t;
+	int over = 0;
+	/* Images, sound, video and fonts hold no text: not copied at all; nor
+	 * what is certainly larger than the input limit. */
+	const char *ct = doc->att[idx].content_type;
+	int media = strncmp(ct, "image/", 6) == 0 || strncmp(ct, "audio/", 6) == 0 ||
+		    strncmp(ct, "video/", 6) == 0 || strncmp(ct, "font/", 5) == 0;
+	if (!media && encoded_estimate(GMIME_PART(o)) > mail_lim_input(c->lim))
+		over = 1;
+	buf_init(&raw, (size_t)mail_lim_input(c->lim));
+	uint64_t size = leaf_size(c, GMIME_PART(o), media || over ? NULL : &raw, &over);
+	c->leaf_bytes += size;
+	struct mail_attachment *a = &doc->att[idx];
+	a->size = size;
+	if (media) {
+		set_outcome(a, MAIL_X_NONE);
+		buf_release(&raw);
+		return;
+	}
+	enum mail_outcome res;
+	uint64_t room = mail_lim_att_text(c->lim);
+	if (room > c->x.text_left)
+		room = c->x.text_left;
+	buf_init(&t, (size_t)room);
+	if (over) {
+		res = MAIL_X_LIMITS;
+	} else {
+		struct mail_part_info pi;
+		part_info(o, a->content_type, a->filename, &pi);
+		c->x.flags = 0;
+		res = mail_extract_attachment(
+		    &c->x, &pi, raw.data != NULL ? raw.data : (const unsigned char *)"", raw.len,
+		    &t, &a->members, &a->n_members);
+		text_flags(c, c->x.flags, "an attachment");
+	}
+	int cut = 0;
+	char *text = mail_text_clean_lines(t.data != NULL ? (const char *)t.data : "", t.len,
+					   (size_t)room, &cut);
+	size_t len = strlen(text);
+	if (len == 0) {
+		free(text);
+		text = NULL;
+	}
+	a->text = text;
+	c->x.text_left -= len;
+	for (size_t i = 0; i < a->n_members; i++) {
+		size_t l = strlen(a->members[i]);
+		c->x.text_left -= l < c->x.text_left ? l : c->x.text_left;
+	}
+	if (cut && res == MAIL_X_OK)
+		res = MAIL_X_LIMITS;
+	if (res == MAIL_X_OK && text == NULL)
+		res = MAIL_X_EMPTY;
+	if (res == MAIL_X_LIMITS && !over)
+		note(c, MAIL_F_LIMITS,
+		     "attachment text not extracted in full (a size or text limit)");
+	else if (res == MAIL_X_TIMEOUT)
+		note(c, MAIL_F_LIMITS, "attachment text extraction ran out of time");
+	set_outcome(a, res);
+	buf_release(&t);
+	buf_release(&raw);
+}
+
+/* The Subject, From, To and Cc lines of an attached message, decoded. */
+static void message_header_text(struct pctx *c, GMimeMessage *m, struct buf *sink)
+{
+	struct error err = ERROR_INIT;
+	struct buf h;
+	buf_init(&h, MAIL_DOC_MAX_STRING * 8);
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(m));
+	int n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *hd = g_mime_header_list_get_header_at(hl, i);
+		const char *name = g_mime_header_get_name(hd);
+		if (name == NULL)
+			continue;
+		if (g_ascii_strcasecmp(name, "Subject") == 0) {
+			char *v = prepare(c, raw_value(hd), "Subject");
+			char *d = g_mime_utils_header_decode_text(c->opts, v);
+			buf_printf(&h, &err, "Subject: %s\n", d != NULL ? d : "");
+			g_free(d);
+			free(v);
+		} else if (g_ascii_strcasecmp(name, "From") == 0 ||
+			   g_ascii_strcasecmp(name, "To") == 0 ||
+			   g_ascii_strcasecmp(name, "Cc") == 0) {
+			char *v = prepare(c, raw_value(hd), name);
+			InternetAddressList *ial = internet_address_list_parse(c->opts, v);
+			struct mail_addr_list l = {NULL, 0};
+			if (ial != NULL) {
+				add_addresses(c, &l, name, ial, 0);
+				g_object_unref(ial);
+			}
+			buf_printf(&h, &err, "%s:", name);
+			for (size_t k = 0; k < l.n; k++) {
+				if (l.v[k].name != NULL)
+					buf_printf(&h, &err, "%s %s <%s>", k ? "," : "",
+						   l.v[k].name, l.v[k].addr);
+				else
+					buf_printf(&h, &err, "%s %s", k ? "," : "", l.v[k].addr);
+				free(l.v[k].name);
+				free(l.v[k].addr);
+			}
+			free(l.v);
+			buf_append_byte(&h, '\n', &err);
+			free(v);
+		}
+	}
+	sink_add(c, sink, h.data != NULL ? (const char *)h.data : "", h.len, "an attached message");
+	buf_release(&h);
 }
 
 static void walk(struct pctx *c, GMimeObject *o, uint32_t depth)
@@ -616,26 +912,48 @@ static void walk(struct pctx *c, GMimeObject *o, uint32_t depth)
 			walk(c, g_mime_multipart_get_part(mp, i), depth + 1);
 	} else if (GMIME_IS_MESSAGE_PART(o)) {
 		/* An attached message: listed when it is an attachment, with the
-		 * decoded size of its parts; its own parts are walked too. */
+		 * decoded size of its parts and, as its text, its header lines
+		 * and text parts; its attachments are listed on their own. An
+		 * inline message's text goes where the text around it goes. */
 		int attachment;
 		char *fn = part_filename(c, o, &attachment);
-		size_t idx = fn != NULL || attachment ? add_attachment(c, o, fn) : SIZE_MAX;
+		int is_att = fn != NULL || attachment;
+		size_t idx = is_att ? add_attachment(c, o, fn) : SIZE_MAX;
 		uint64_t before = c->leaf_bytes;
+		struct buf *saved = c->sink, t;
+		int saved_cut = c->sink_cut;
+		buf_init(&t, (size_t)mail_lim_att_text(c->lim));
+		if (is_att)
+			c->sink = idx == SIZE_MAX || (c->popts & MAIL_PARSE_NO_EXTRACT) ? NULL : &t;
+		c->sink_cut = 0;
 		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
+		if (m != NULL && c->sink != NULL)
+			message_header_text(c, m, c->sink);
 		if (m != NULL)
 			walk(c, g_mime_message_get_mime_part(m), depth + 1);
-		if (idx != SIZE_MAX)
-			doc->att[idx].size = c->leaf_bytes - before;
+		int cut = c->sink_cut;
+		c->sink = saved;
+		c->sink_cut = saved_cut || (!is_att && cut);
+		if (idx != SIZE_MAX) {
+			struct mail_attachment *a = &doc->att[idx];
+			a->size = c->leaf_bytes - before;
+			if (c->popts & MAIL_PARSE_NO_EXTRACT) {
+				set_outcome(a, MAIL_X_SKIPPED);
+			} else {
+				a->text = t.len > 0 ? xstrdup((const char *)t.data) : NULL;
+				set_outcome(a, cut		 ? MAIL_X_LIMITS
+					       : a->text != NULL ? MAIL_X_OK
+								 : MAIL_X_EMPTY);
+			}
+		}
+		buf_release(&t);
 	} else if (GMIME_IS_PART(o)) {
-		uint64_t size = leaf_size(c, GMIME_PART(o));
-		c->leaf_bytes += size;
 		int attachment;
 		char *fn = part_filename(c, o, &attachment);
-		if (fn != NULL || attachment) {
-			size_t idx = add_attachment(c, o, fn);
-			if (idx != SIZE_MAX)
-				doc->att[idx].size = size;
-		}
+		if (fn != NULL || attachment)
+			attachment_leaf(c, o, add_attachment(c, o, fn));
+		else
+			body_leaf(c, o);
 	}
 }
 
@@ -671,6 +989,12 @@ static unsigned char *headers_only_copy(const unsigned char *m, size_t hlen, uin
 int mail_parse(const unsigned char *p, size_t n, const struct mail_limits *lim,
 	       struct mail_doc *doc, struct error *err)
 {
+	return mail_parse_opts(p, n, lim, 0, doc, err);
+}
+
+int mail_parse_opts(const unsigned char *p, size_t n, const struct mail_limits *lim, uint32_t opts,
+		    struct mail_doc *doc, struct error *err)
+{
 	struct pctx c;
 	(void)err;
 	if (p == NULL) {
@@ -682,7 +1006,13 @@ int mail_parse(const unsigned char *p, size_t n, const struct mail_limits *lim,
 	memset(&c, 0, sizeof(c));
 	c.lim = lim;
 	c.doc = doc;
+	c.popts = opts;
 	buf_init(&c.why, WHY_MAX + 16);
+	c.x.lim = lim;
+	c.x.text_left = mail_lim_text(lim);
+	c.x.deadline_ms = mail_now_ms() + mail_lim_extract_ms(lim);
+	buf_init(&c.body, (size_t)mail_lim_text(lim));
+	c.sink = &c.body;
 
 	if (n > 0 && memchr(p, 0, n) != NULL)
 		doc->flags |= MAIL_F_NUL_BYTES;
@@ -751,6 +1081,9 @@ int mail_parse(const unsigned char *p, size_t n, const struct mail_limits *lim,
 	free(c.in);
 	free(c.out);
 	free(copy);
+	if (c.body.len > 0)
+		doc->body = (char *)buf_detach(&c.body, NULL);
+	buf_release(&c.body);
 	if (c.why.len > 0)
 		doc->error =
 		    mail_text_clean((const char *)c.why.data, c.why.len, MAIL_DOC_MAX_STRING, NULL);

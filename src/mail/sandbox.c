@@ -19,14 +19,17 @@
  *     space for its shadow), RLIMIT_NOFILE 16 (last, after Landlock).
  *  3. Warm-up while still free: g_mime_init(), iconv descriptors for the
  *     common mail charsets kept open for the life of the process (so their
- *     gconv modules stay loaded), and one parse of a built-in message that
- *     uses them all (GMime, GLib and glibc set up their lazy state).
+ *     gconv modules stay loaded), libxml2's parser, one tiny PDF read by
+ *     poppler (its global parameters scan the poppler-data directories),
+ *     and one parse of a built-in message that uses them all (GMime, GLib
+ *     and glibc set up their lazy state).
  *  4. Landlock (when the kernel has it): the only file system access left
  *     is reading the gconv module directory, so a charset that was not
- *     warmed up still loads; under sanitizers also the libraries, the
- *     executable's directory and /proc/self, for symbolized reports. No
- *     TCP bind/connect (ABI 4), no signals or abstract sockets beyond the
- *     domain (ABI 6). Without Landlock, seccomp below denies every open().
+ *     warmed up still loads, and poppler-data (/usr/share/poppler: the
+ *     CMaps poppler reads when a PDF's CJK font needs one); under sanitizers also the libraries,
+ * the executable's directory and /proc/self, for symbolized reports. No TCP bind/connect (ABI 4),
+ * no signals or abstract sockets beyond the domain (ABI 6). Without Landlock, seccomp below denies
+ * every open().
  *  5. seccomp-BPF allow-list (libseccomp); anything not listed fails with
  *     EPERM. Listed as a tripwire that kills the process (the parent then
  *     logs "killed by signal 31"): process creation (fork, vfork, clone,
@@ -56,6 +59,7 @@
 #include <iconv.h>
 #include <limits.h>
 #include <link.h>
+#include <libxml/parser.h>
 #include <linux/landlock.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -167,6 +171,8 @@ static void warm_up(const struct mail_limits *lim)
 	struct mail_doc doc;
 	struct error err = ERROR_INIT;
 	mail_doc_init(&doc);
+	xmlInitParser();
+	mail_pdf_warm_up();
 	mail_parse((const unsigned char *)warm_message, sizeof(warm_message) - 1, lim, &doc, &err);
 	struct buf out;
 	buf_init(&out, MAIL_DOC_MAX_JSON);
@@ -264,6 +270,8 @@ static int enter_landlock(struct error *err)
 	gconv_dir(dir);
 	if (dir[0] != '\0')
 		rc |= ll_add_path(ruleset, dir, read);
+	/* poppler-data: CMaps and Unicode maps for CJK PDF text. */
+	rc |= ll_add_path(ruleset, "/usr/share/poppler", read);
 #if defined(SANITIZED_ADDRESS) || defined(SANITIZED_OTHER)
 	/* Sanitizer reports read the binaries, their debug files and
 	 * /proc/self/maps to symbolize stacks. Test builds only. */
@@ -531,13 +539,14 @@ int mail_worker_main(int in_fd, int out_fd, const struct mail_limits *lim)
 		return 1;
 	}
 	for (;;) {
-		unsigned char hdr[4];
+		unsigned char hdr[8]; /* length, options */
 		int r = read_full(in_fd, hdr, sizeof(hdr));
 		if (r == 0)
 			return 0; /* the parent closed: done */
 		if (r < 0)
 			return 1;
 		uint32_t len = get_u32be(hdr);
+		uint32_t opts = get_u32be(hdr + 4);
 		struct mail_doc doc;
 		mail_doc_init(&doc);
 		unsigned char *msg = len <= lim->max_message_size ? malloc(len ? len : 1) : NULL;
@@ -553,7 +562,8 @@ int mail_worker_main(int in_fd, int out_fd, const struct mail_limits *lim)
 				free(msg);
 				return 1;
 			}
-			if (mail_parse(msg, len, lim, &doc, &err) < 0) {
+			if (mail_parse_opts(msg, len, lim, opts & MAIL_PARSE_NO_EXTRACT, &doc,
+					    &err) < 0) {
 				mail_doc_release(&doc);
 				doc.flags = MAIL_F_PARSE_FAILED;
 				doc.error = mail_text_clean(err.msg, strlen(err.msg),

@@ -486,3 +486,242 @@ int mail_header_encoding_bad(const char *s)
 		bad = rfc2231_bad(s, n);
 	return bad;
 }
+
+/* --- text of parts: charsets to UTF-8 -------------------------------- */
+
+char *mail_text_clean_lines(const char *p, size_t n, size_t max, int *cut_r)
+{
+	static const unsigned char repl[3] = {0xef, 0xbf, 0xbd}; /* U+FFFD */
+	const unsigned char *u = (const unsigned char *)p;
+	size_t cap = n <= (max + 3) / 3 ? n * 3 : max;
+	unsigned char *out = xmalloc(cap + 1);
+	size_t len = 0, i = 0;
+	int cut = 0;
+	while (i < n && (u[i] <= 0x20 || u[i] == 0x7f))
+		i++;
+	while (i < n) {
+		const unsigned char *src;
+		size_t l;
+		unsigned char one;
+		if (u[i] < 0x80) {
+			one = u[i] == '\r' ? '\n'
+			      : u[i] == '\n' || u[i] == '\t' || (u[i] >= 0x20 && u[i] != 0x7f)
+				  ? u[i]
+				  : ' ';
+			/* CR LF is one line end; a lone CR is one too. */
+			if (u[i] == '\r' && i + 1 < n && u[i + 1] == '\n')
+				i++;
+			src = &one;
+			l = 1;
+			i++;
+		} else if ((l = mail_utf8_seq(u + i, n - i)) > 0) {
+			src = u + i;
+			i += l;
+		} else {
+			src = repl;
+			l = sizeof(repl);
+			i++;
+		}
+		if (l > cap - len) {
+			cut = 1;
+			break;
+		}
+		memcpy(out + len, src, l);
+		len += l;
+	}
+	while (len > 0 && (out[len - 1] == ' ' || out[len - 1] == '\n' || out[len - 1] == '\t'))
+		len--;
+	out[len] = '\0';
+	if (cut_r != NULL)
+		*cut_r = cut;
+	return (char *)out;
+}
+
+static int is_ascii_label(const char *l)
+{
+	return strcasecmp(l, "us-ascii") == 0 || strcasecmp(l, "ascii") == 0 ||
+	       strcasecmp(l, "ansi_x3.4-1968") == 0;
+}
+
+static int is_utf8_label(const char *l)
+{
+	return strcasecmp(l, "utf-8") == 0 || strcasecmp(l, "utf8") == 0;
+}
+
+/* 1 if p[0..n) converts from cs without an invalid or cut sequence. */
+static int converts(const char *cs, const unsigned char *p, size_t n)
+{
+	iconv_t cd = iconv_open("UTF-8", cs);
+	if (cd == (iconv_t)-1)
+		return 0;
+	char *in = (char *)p;
+	size_t inleft = n;
+	int ok = 1;
+	while (inleft > 0) {
+		char outbuf[4096], *out = outbuf;
+		size_t outleft = sizeof(outbuf);
+		if (iconv(cd, &in, &inleft, &out, &outleft) == (size_t)-1 && errno != E2BIG) {
+			ok = 0;
+			break;
+		}
+	}
+	iconv_close(cd);
+	return ok;
+}
+
+/* 1 if the double-byte pairs of p look like Big5 rather than GB: Big5
+ * puts a second byte below 0xA1 in about 40% of common characters, GB2312
+ * never (GBK only for rare ones). */
+static int looks_big5(const unsigned char *p, size_t n)
+{
+	size_t pairs = 0, low = 0;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (p[i] < 0x81 || p[i] == 0xff)
+			continue;
+		pairs++;
+		if (p[i + 1] >= 0x40 && p[i + 1] < 0xa1)
+			low++;
+		i++;
+	}
+	return pairs > 0 && low * 5 >= pairs;
+}
+
+const char *mail_charset_guess(const unsigned char *p, size_t n, const char *hint)
+{
+	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		return "UTF-8";
+	if (n >= 2 && ((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff)))
+		return "UTF-16";
+	if (!mail_text_needs_guess((const char *)p, n)) {
+		int has8 = 0;
+		for (size_t i = 0; i < n && !has8; i++)
+			has8 = p[i] >= 0x80;
+		/* 7-bit text with ISO 2022 escapes (RFC 1468) */
+		if (!has8 &&
+		    (memmem(p, n, "\x1b$B", 3) != NULL || memmem(p, n, "\x1b$@", 3) != NULL))
+			return "ISO-2022-JP";
+		return "UTF-8";
+	}
+	if (hint != NULL && hint[0] != '\0' && !is_utf8_label(hint) && !is_ascii_label(hint)) {
+		const char *sup = mail_charset_superset(hint, strlen(hint));
+		mail_gmime_init();
+		const char *name = sup != NULL ? sup : g_mime_charset_iconv_name(hint);
+		if (converts(name, p, n))
+			return name;
+	}
+	int gb = converts("GB18030", p, n);
+	if ((!gb || looks_big5(p, n)) && converts("BIG5", p, n))
+		return "BIG5";
+	if (gb)
+		return "GB18030";
+	if (converts("CP1252", p, n))
+		return "CP1252";
+	return "ISO-8859-1";
+}
+
+/* Appends p[0..n) converted from cs by iconv; invalid bytes become U+FFFD.
+ * Returns 1 if a byte was invalid, -1 when out is full. */
+static int iconv_append(iconv_t cd, const unsigned char *p, size_t n, struct buf *out)
+{
+	struct error err = ERROR_INIT;
+	char *in = (char *)p;
+	size_t inleft = n;
+	int bad = 0;
+	while (inleft > 0) {
+		char tmp[8192], *o = tmp;
+		size_t oleft = sizeof(tmp);
+		size_t r = iconv(cd, &in, &inleft, &o, &oleft);
+		int e = r == (size_t)-1 ? errno : 0;
+		if (buf_append(out, tmp, (size_t)(o - tmp), &err) < 0)
+			return -1;
+		if (e == EILSEQ || e == EINVAL) {
+			bad = 1;
+			if (buf_append(out, "\xef\xbf\xbd", 3, &err) < 0)
+				return -1;
+			in++;
+			inleft--;
+			iconv(cd, NULL, NULL, NULL, NULL);
+		} else if (e != 0 && e != E2BIG) {
+			return bad;
+		}
+	}
+	return bad;
+}
+
+int mail_text_to_utf8(const char *label, const unsigned char *p, size_t n, struct buf *out,
+		      const char *hint, uint32_t *flags_r)
+{
+	struct error err = ERROR_INIT;
+	const char *cs = NULL;
+	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+		p += 3; /* a UTF-8 byte order mark decides, whatever the label */
+		n -= 3;
+		if (!mail_text_needs_guess((const char *)p, n))
+			cs = "UTF-8";
+	}
+	if (cs == NULL && label != NULL && label[0] != '\0' && !is_ascii_label(label) &&
+	    !is_utf8_label(label)) {
+		const char *sup = mail_charset_superset(label, strlen(label));
+		mail_gmime_init();
+		cs = sup != NULL ? sup : g_mime_charset_iconv_name(label);
+		iconv_t probe = iconv_open("UTF-8", cs);
+		if (probe == (iconv_t)-1)
+			cs = NULL; /* unknown label: guessed below */
+		else
+			iconv_close(probe);
+	}
+	if (cs == NULL) {
+		/* Undeclared, ASCII or UTF-8 labels: as they are when valid UTF-8
+		 * (no ISO 2022 escapes), else a guess. */
+		cs = mail_charset_guess(p, n, hint);
+		if (strcmp(cs, "UTF-8") != 0 && flags_r != NULL)
+			*flags_r |= MAIL_F_CHARSET_GUESSED;
+	}
+	if (strcmp(cs, "UTF-8") == 0)
+		return buf_append(out, p, n, &err);
+	iconv_t cd = iconv_open("UTF-8", cs);
+	if (cd == (iconv_t)-1)
+		return buf_append(out, p, n, &err); /* cleaned later */
+	size_t start = out->len;
+	int r = iconv_append(cd, p, n, out);
+	iconv_close(cd);
+	if (r > 0 && flags_r != NULL)
+		*flags_r |= MAIL_F_BAD_ENCODING;
+	/* A BOM the conversion produced (UTF-16 input). */
+	if (out->len - start >= 3 && memcmp(out->data + start, "\xef\xbb\xbf", 3) == 0) {
+		memmove(out->data + start, out->data + start + 3, out->len - start - 3);
+		out->len -= 3;
+		out->data[out->len] = '\0';
+	}
+	return r < 0 ? -1 : 0;
+}
+
+size_t mail_unflow(char *s, size_t n, int delsp)
+{
+	/* RFC 3676 section 4: a line ending in a space (other than the
+	 * signature separator "-- ") is joined with the next; space-stuffing
+	 * (one leading space) is removed; with DelSp=yes the trailing space
+	 * goes too. s holds LF line ends; rewritten in place. */
+	size_t r = 0, w = 0;
+	while (r < n) {
+		size_t e = r;
+		while (e < n && s[e] != '\n')
+			e++;
+		size_t a = r;
+		if (a < e && s[a] == ' ')
+			a++; /* space-stuffing */
+		size_t len = e - a;
+		int sig = len == 3 && memcmp(s + a, "-- ", 3) == 0;
+		int soft = !sig && len > 0 && s[e - 1] == ' ' && e < n;
+		if (soft && delsp)
+			len--;
+		memmove(s + w, s + a, len);
+		w += len;
+		if (e < n && !soft)
+			s[w++] = '\n';
+		r = e < n ? e + 1 : e;
+	}
+	if (w < n)
+		s[w] = '\0';
+	return w;
+}

@@ -6,7 +6,8 @@
  * stderr inherited, an environment reduced to sanitizer settings, and
  * PR_SET_PDEATHSIG so it dies with us. The protocol, one message at a time:
  *
- *   request:  u32 big-endian length, then the message bytes
+ *   request:  u32 big-endian length, u32 big-endian options (enum
+ *             mail_parse_opt), then the message bytes
  *   response: u32 big-endian length (1 .. MAIL_DOC_MAX_JSON), then the
  *             document as JSON (doc.c)
  *
@@ -14,10 +15,13 @@
  * everything here is bounded by the per-message timeout (poll() on
  * non-blocking pipes; SIGKILL when it passes). A worker that crashes, hangs,
  * answers garbage or speaks out of turn is killed and reaped, and the
- * message gets MAIL_F_PARSE_FAILED with the reason in doc->error; the next
- * call starts a fresh worker. Workers are also replaced every recycle_after
- * messages, which bounds what a compromised worker could do to the
- * metadata of the messages after the one that took it over.
+ * message is sent once more to a fresh worker with attachment extraction
+ * off (the extractors are the largest attack surface and the likeliest to
+ * blow the time or memory limits). Only when that fails too does the
+ * message get MAIL_F_PARSE_FAILED with the reasons in doc->error. The
+ * request's bytes are therefore borrowed from submit until collect. Workers are also replaced every
+ * recycle_after messages, which bounds what a compromised worker could do to the metadata of the
+ * messages after the one that took it over.
  *
  * A message larger than max_message_size is not copied through the pipe:
  * the worker gets its header section only, and the doc says so.
@@ -68,11 +72,13 @@ struct mail_worker {
 	uint32_t served; /* messages answered by this process */
 	/* The request in flight (busy), between submit and collect. */
 	int busy;
-	int64_t deadline;    /* now_ms() at submit + the timeout */
-	enum io_result sent; /* how writing the request went */
-	size_t req_n;	     /* the message's full size */
-	int cut;	     /* only its header section was sent */
-	int has_nul;	     /* (cut only) the message holds NUL bytes */
+	int64_t deadline;	    /* now_ms() at submit + the timeout */
+	enum io_result sent;	    /* how writing the request went */
+	size_t req_n;		    /* the message's full size */
+	int cut;		    /* only its header section was sent */
+	int has_nul;		    /* (cut only) the message holds NUL bytes */
+	const unsigned char *req_p; /* what was sent (borrowed until collect) */
+	size_t req_send_n;
 };
 
 /* How long a late collect may still take to drain an answer whose length
@@ -132,18 +138,28 @@ fail:;
 
 static int spawn(struct mail_worker *w, struct error *err)
 {
-	char nums[7][24];
-	snprintf(nums[0], sizeof(nums[0]), "%llu", (unsigned long long)w->lim.max_message_size);
-	snprintf(nums[1], sizeof(nums[1]), "%u", w->lim.max_depth);
-	snprintf(nums[2], sizeof(nums[2]), "%u", w->lim.max_parts);
-	snprintf(nums[3], sizeof(nums[3]), "%llu", (unsigned long long)w->lim.max_header_bytes);
-	snprintf(nums[4], sizeof(nums[4]), "%u", w->lim.timeout_s);
-	snprintf(nums[5], sizeof(nums[5]), "%llu", (unsigned long long)w->lim.memory);
-	snprintf(nums[6], sizeof(nums[6]), "%u", w->lim.recycle_after);
-	char *argv[] = {
-	    w->exe,	   "parse-worker", "--max-message-size", nums[0], "--max-depth", nums[1],
-	    "--max-parts", nums[2],	   "--max-header-bytes", nums[3], "--timeout",	 nums[4],
-	    "--memory",	   nums[5],	   "--recycle-after",	 nums[6], NULL};
+	char nums[14][24];
+	const char *names[14] = {
+	    "--max-message-size",  "--max-depth",	"--max-parts",
+	    "--max-header-bytes",  "--timeout",		"--memory",
+	    "--recycle-after",	   "--max-text-size",	"--max-attachment-text",
+	    "--max-extract-input", "--zip-max-members", "--zip-max-ratio",
+	    "--zip-max-size",	   "--extract-time"};
+	const unsigned long long vals[14] = {
+	    w->lim.max_message_size,  w->lim.max_depth,	      w->lim.max_parts,
+	    w->lim.max_header_bytes,  w->lim.timeout_s,	      w->lim.memory,
+	    w->lim.recycle_after,     w->lim.max_text_size,   w->lim.max_attachment_text,
+	    w->lim.max_extract_input, w->lim.zip_max_members, w->lim.zip_max_ratio,
+	    w->lim.zip_max_size,      w->lim.extract_time_s};
+	char *argv[2 + 2 * 14 + 1];
+	argv[0] = w->exe;
+	argv[1] = "parse-worker";
+	for (size_t i = 0; i < 14; i++) {
+		snprintf(nums[i], sizeof(nums[i]), "%llu", vals[i]);
+		argv[2 + 2 * i] = (char *)names[i];
+		argv[3 + 2 * i] = nums[i];
+	}
+	argv[2 + 2 * 14] = NULL;
 	size_t ne = 0;
 	for (char **e = environ; e != NULL && *e != NULL; e++)
 		ne++;
@@ -325,7 +341,7 @@ static enum io_result read_all(int fd, unsigned char *p, size_t n, int64_t deadl
 
 /* Sends the request; SIGPIPE from a dead reader is blocked and consumed. */
 static enum io_result send_request(struct mail_worker *w, const unsigned char *p, size_t n,
-				   int64_t deadline)
+				   uint32_t opts, int64_t deadline)
 {
 	sigset_t pipe_set, old, pending;
 	sigemptyset(&pipe_set);
@@ -333,8 +349,9 @@ static enum io_result send_request(struct mail_worker *w, const unsigned char *p
 	sigpending(&pending);
 	int was_pending = sigismember(&pending, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	unsigned char hdr[4];
+	unsigned char hdr[8];
 	put_u32be(hdr, (uint32_t)n);
+	put_u32be(hdr + 4, opts);
 	enum io_result r = write_all(w->to_fd, hdr, sizeof(hdr), deadline);
 	if (r == IO_OK)
 		r = write_all(w->to_fd, p, n, deadline);
@@ -393,24 +410,24 @@ int mail_worker_submit(struct mail_worker *w, const unsigned char *p, size_t n, 
 	w->req_n = n;
 	w->cut = cut;
 	w->has_nul = cut && memchr(p, 0, n) != NULL;
+	w->req_p = p;
+	w->req_send_n = send_n;
 	w->deadline = now_ms() + (int64_t)w->lim.timeout_s * 1000;
 	/* A failure here is reported by collect, as the message's doc. */
-	w->sent = send_request(w, p, send_n, w->deadline);
+	w->sent = send_request(w, p, send_n, 0, w->deadline);
 	return 0;
 }
 
-int mail_worker_collect(struct mail_worker *w, struct mail_doc *doc, struct error *err)
+/* Reads the answer to the request in flight into doc. 0 when the worker
+ * answered a valid document; -1 with why set when it did not (it is then
+ * killed and reaped). */
+static int collect_once(struct mail_worker *w, struct mail_doc *doc, char *why, size_t whylen)
 {
-	char why[256];
-	mail_doc_release(doc);
-	if (!w->busy)
-		return error_set(err, ERR_INTERNAL, "parse worker: no request in flight");
-	w->busy = 0;
 	enum io_result r = w->sent;
 	unsigned char hdr[4];
 	unsigned char *json = NULL;
 	uint32_t len = 0;
-	snprintf(why, sizeof(why), "parse worker vanished"); /* unless reap() says more */
+	snprintf(why, whylen, "parse worker vanished"); /* unless reap() says more */
 	if (r == IO_OK && w->pid <= 0)
 		r = IO_ERROR; /* cannot happen: only reap() clears pid, and not in flight */
 	if (r == IO_OK)
@@ -419,11 +436,10 @@ int mail_worker_collect(struct mail_worker *w, struct mail_doc *doc, struct erro
 		len = get_u32be(hdr);
 		if (len == 0 || len > MAIL_DOC_MAX_JSON) {
 			reap(w, 1, NULL, 0);
-			snprintf(why, sizeof(why),
+			snprintf(why, whylen,
 				 "parse worker answered garbage: a response length of %u bytes",
 				 len);
-			fail_doc(doc, why);
-			return 0;
+			return -1;
 		}
 		json = xmalloc(len);
 		int64_t deadline = now_ms() + COLLECT_GRACE_MS;
@@ -435,27 +451,80 @@ int mail_worker_collect(struct mail_worker *w, struct mail_doc *doc, struct erro
 		free(json);
 		if (r == IO_TIMEOUT) {
 			reap(w, 1, NULL, 0);
-			snprintf(why, sizeof(why), "parse worker timed out after %u s",
+			snprintf(why, whylen, "parse worker timed out after %u s",
 				 w->lim.timeout_s);
 		} else {
-			reap(w, 1, why, sizeof(why));
+			reap(w, 1, why, whylen);
 		}
-		fail_doc(doc, why);
-		return 0;
+		return -1;
 	}
 	struct error jerr = ERROR_INIT;
 	int rc = mail_doc_from_json((const char *)json, len, doc, &jerr);
 	free(json);
 	if (rc < 0) {
 		reap(w, 1, NULL, 0);
-		snprintf(why, sizeof(why), "parse worker answered garbage: %.200s", jerr.msg);
+		snprintf(why, whylen, "parse worker answered garbage: %.200s", jerr.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The same request once more, in a fresh worker, without attachment
+ * extraction: what failed was most likely an extractor (poppler, libxml2,
+ * libarchive) on an attachment. 0 with doc filled, -1 with why set. */
+static int retry_without_extraction(struct mail_worker *w, struct mail_doc *doc, const char *first,
+				    char *why, size_t whylen)
+{
+	struct error serr = ERROR_INIT;
+	if (w->req_p == NULL && w->req_send_n > 0) {
+		snprintf(why, whylen, "%s", first);
+		return -1;
+	}
+	if (w->pid <= 0 && spawn(w, &serr) < 0) {
+		snprintf(why, whylen, "%s; no parse worker for a retry: %.100s", first, serr.msg);
+		return -1;
+	}
+	w->deadline = now_ms() + (int64_t)w->lim.timeout_s * 1000;
+	w->sent = send_request(w, w->req_p != NULL ? w->req_p : (const unsigned char *)"",
+			       w->req_send_n, MAIL_PARSE_NO_EXTRACT, w->deadline);
+	char second[256];
+	if (collect_once(w, doc, second, sizeof(second)) < 0) {
+		snprintf(why, whylen, "%s; again without attachment extraction: %s", first, second);
+		return -1;
+	}
+	log_warn("%s; parsed again without attachment extraction", first);
+	doc->flags |= MAIL_F_LIMITS;
+	char *e = xasprintf("attachment text not extracted (%s)%s%s", first,
+			    doc->error != NULL ? "; " : "", doc->error != NULL ? doc->error : "");
+	free(doc->error);
+	doc->error = mail_text_clean(e, strlen(e), MAIL_DOC_MAX_STRING, NULL);
+	free(e);
+	return 0;
+}
+
+int mail_worker_collect(struct mail_worker *w, struct mail_doc *doc, struct error *err)
+{
+	char why[640], first[256];
+	mail_doc_release(doc);
+	if (!w->busy)
+		return error_set(err, ERR_INTERNAL, "parse worker: no request in flight");
+	w->busy = 0;
+	if (collect_once(w, doc, first, sizeof(first)) < 0 &&
+	    retry_without_extraction(w, doc, first, why, sizeof(why)) < 0) {
+		w->req_p = NULL;
 		fail_doc(doc, why);
 		return 0;
 	}
+	w->req_p = NULL;
 	if (w->cut) {
 		for (size_t i = 0; i < doc->n_att; i++) {
 			free(doc->att[i].filename);
 			free(doc->att[i].content_type);
+			free(doc->att[i].text);
+			free(doc->att[i].extract);
+			for (size_t k = 0; k < doc->att[i].n_members; k++)
+				free(doc->att[i].members[k]);
+			free(doc->att[i].members);
 		}
 		free(doc->att);
 		doc->att = NULL;

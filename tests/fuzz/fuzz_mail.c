@@ -1,6 +1,7 @@
 /*
  * fuzz_mail.c - the message parser end to end: mail_sniff, mail_parse with
- * small limits, and the JSON trust boundary, which must take back exactly
+ * small limits (attachment text extraction included: PDF, Office, RTF, ZIP,
+ * HTML), and the JSON trust boundary, which must take back exactly
  * what the parser produced (the round trip is byte-identical).
  */
 #include <stddef.h>
@@ -25,6 +26,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .timeout_s = 30,
 	    .memory = 0,
 	    .recycle_after = 1,
+	    .max_text_size = 256 * 1024,
+	    .max_attachment_text = 64 * 1024,
+	    .max_extract_input = 1 << 20,
+	    .zip_max_members = 64,
+	    .zip_max_ratio = 100,
+	    .zip_max_size = 4 << 20,
+	    .extract_time_s = 5,
 	};
 	struct error err = ERROR_INIT;
 	struct mail_doc doc, back;

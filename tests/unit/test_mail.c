@@ -30,6 +30,11 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "mail/mail.h"
+#include "mail/mail_internal.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <glib.h>
 
 static struct mail_limits limits(void)
 {
@@ -595,10 +600,19 @@ static void fill_doc(struct mail_doc *d)
 	d->att[0].filename = strdup("报告.pdf");
 	d->att[0].content_type = strdup("application/pdf");
 	d->att[0].size = 123456789012ULL;
+	d->att[0].text = strdup("第一页\n\tpage \"two\"");
+	d->att[0].extract = strdup("ok");
 	d->att[1].content_type = strdup("image/png");
+	d->att[1].extract = strdup("none");
+	d->att[1].members = calloc(2, sizeof(char *));
+	d->att[1].members[0] = strdup("a/b.txt");
+	d->att[1].members[1] = strdup("报告.docx");
+	d->att[1].n_members = 2;
 	d->n_parts = 4;
 	d->depth = 1;
 	d->error = strdup("something");
+	d->body = strdup("line one\n\nline 二\tthree");
+	d->header_charset = strdup("gb18030");
 }
 
 static int str_eq(const char *a, const char *b)
@@ -625,11 +639,19 @@ static int doc_eq(const struct mail_doc *a, const struct mail_doc *b)
 	    !list_eq(&a->to, &b->to) || !list_eq(&a->cc, &b->cc) || !list_eq(&a->bcc, &b->bcc) ||
 	    !list_eq(&a->reply_to, &b->reply_to))
 		return 0;
-	for (size_t i = 0; i < a->n_att; i++)
+	if (!str_eq(a->body, b->body) || !str_eq(a->header_charset, b->header_charset))
+		return 0;
+	for (size_t i = 0; i < a->n_att; i++) {
 		if (!str_eq(a->att[i].filename, b->att[i].filename) ||
 		    !str_eq(a->att[i].content_type, b->att[i].content_type) ||
-		    a->att[i].size != b->att[i].size)
+		    a->att[i].size != b->att[i].size || !str_eq(a->att[i].text, b->att[i].text) ||
+		    !str_eq(a->att[i].extract, b->att[i].extract) ||
+		    a->att[i].n_members != b->att[i].n_members)
 			return 0;
+		for (size_t k = 0; k < a->att[i].n_members; k++)
+			if (!str_eq(a->att[i].members[k], b->att[i].members[k]))
+				return 0;
+	}
 	return 1;
 }
 
@@ -670,33 +692,55 @@ struct json_case {
 	const char *why;
 };
 
-#define BASE "\"v\":1,\"flags\":0,\"date\":0,\"n_parts\":1,\"depth\":0"
+#define BASE "\"v\":2,\"flags\":0,\"date\":0,\"n_parts\":1,\"depth\":0"
 
 static void test_json_reject(void **state)
 {
 	(void)state;
 	static const struct json_case cases[] = {
-	    {"not JSON", "{\"v\":1,", "not JSON"},
+	    {"not JSON", "{\"v\":2,", "not JSON"},
 	    {"an array", "[1,2]", "not a JSON object"},
 	    {"v missing", "{\"flags\":0,\"date\":0,\"n_parts\":1,\"depth\":0}", "missing"},
-	    {"v 2", "{\"v\":2,\"flags\":0,\"date\":0,\"n_parts\":1,\"depth\":0}", "out of range"},
-	    {"flags a string", "{\"v\":1,\"flags\":\"0\",\"date\":0,\"n_parts\":1,\"depth\":0}",
+	    {"v 1", "{\"v\":1,\"flags\":0,\"date\":0,\"n_parts\":1,\"depth\":0}", "out of range"},
+	    {"flags a string", "{\"v\":2,\"flags\":\"0\",\"date\":0,\"n_parts\":1,\"depth\":0}",
 	     "flags: not an integer"},
 	    {"duplicate flags", "{" BASE ",\"flags\":0}", "duplicate"},
-	    {"flags unknown bit", "{\"v\":1,\"flags\":1024,\"date\":0,\"n_parts\":1,\"depth\":0}",
+	    {"flags unknown bit", "{\"v\":2,\"flags\":1024,\"date\":0,\"n_parts\":1,\"depth\":0}",
 	     "flags"},
-	    {"flags negative", "{\"v\":1,\"flags\":-1,\"date\":0,\"n_parts\":1,\"depth\":0}",
+	    {"flags negative", "{\"v\":2,\"flags\":-1,\"date\":0,\"n_parts\":1,\"depth\":0}",
 	     "flags"},
-	    {"date a float", "{\"v\":1,\"flags\":0,\"date\":1.5,\"n_parts\":1,\"depth\":0}",
+	    {"date a float", "{\"v\":2,\"flags\":0,\"date\":1.5,\"n_parts\":1,\"depth\":0}",
 	     "not an integer"},
 	    {"n_parts too big",
-	     "{\"v\":1,\"flags\":0,\"date\":0,\"n_parts\":4294967296,\"depth\":0}", "n_parts"},
+	     "{\"v\":2,\"flags\":0,\"date\":0,\"n_parts\":4294967296,\"depth\":0}", "n_parts"},
 	    {"subject a number", "{" BASE ",\"subject\":5}", "subject: not a string"},
 	    {"subject empty", "{" BASE ",\"subject\":\"\"}", "subject: empty"},
 	    {"subject invalid UTF-8", "{" BASE ",\"subject\":\"\xff\xfe\"}", "not JSON"},
 	    {"subject with NUL", "{" BASE ",\"subject\":\"a\\u0000b\"}", "not JSON"},
 	    {"subject lone surrogate", "{" BASE ",\"subject\":\"\\ud800\"}", "not JSON"},
-	    {"unknown key", "{" BASE ",\"body\":\"x\"}", "unknown key"},
+	    {"unknown key", "{" BASE ",\"bodies\":\"x\"}", "unknown key"},
+	    {"body with a control character", "{" BASE ",\"body\":\"a\\u0001b\"}",
+	     "control character"},
+	    {"body with CR", "{" BASE ",\"body\":\"a\\rb\"}", "control character"},
+	    {"body empty", "{" BASE ",\"body\":\"\"}", "body: empty"},
+	    {"header_charset not a name", "{" BASE ",\"header_charset\":\"gb 2312\"}",
+	     "not a charset name"},
+	    {"attachment unknown outcome",
+	     "{" BASE ",\"attachments\":[{\"content_type\":\"a/b\",\"size\":1,"
+	     "\"extract\":\"great\"}]}",
+	     "unknown outcome"},
+	    {"attachment members empty",
+	     "{" BASE ",\"attachments\":[{\"content_type\":\"a/b\",\"size\":1,"
+	     "\"members\":[]}]}",
+	     "members"},
+	    {"attachment member not a string",
+	     "{" BASE ",\"attachments\":[{\"content_type\":\"a/b\",\"size\":1,"
+	     "\"members\":[1]}]}",
+	     "not a string"},
+	    {"attachment text with NUL",
+	     "{" BASE ",\"attachments\":[{\"content_type\":\"a/b\",\"size\":1,"
+	     "\"text\":\"a\\u0000\"}]}",
+	     "not JSON"},
 	    {"duplicate key", "{" BASE ",\"subject\":\"a\",\"subject\":\"b\"}", "duplicate"},
 	    {"from not an array", "{" BASE ",\"from\":{}}", "not an array"},
 	    {"from entry not an object", "{" BASE ",\"from\":[\"a@b\"]}", "not an object"},
@@ -927,17 +971,36 @@ static void test_worker_real(void **state)
 	assert_non_null(strstr(err.msg, "cannot run"));
 }
 
-/* A fake worker: a shell script that misbehaves once (the first time it
- * runs, a marker file does not exist yet), then execs the real worker.
- * Fakes that answer wait for the request first: a worker that speaks
- * before it is asked is replaced before the request is sent. */
+/* A fake worker: a shell script that misbehaves on its first run (a
+ * counter file says which run it is), then execs the real worker (see
+ * write_fake). Fakes that answer wait for the request first: a worker that
+ * speaks before it is asked is replaced before the request is sent. */
 struct fake {
 	const char *name;
 	const char *once; /* shell commands of the bad first run */
 	uint32_t timeout_s;
 	const char *why; /* substring of doc->error */
 	int big;	 /* send a message larger than a pipe holds */
+	int retry_ok;	 /* the second run is the real worker (else it exits 5,
+			  * so the retry without extraction fails too) */
 };
+
+/* The fake's script: run 0 does `once`, run 1 exits 5 (the retry without
+ * extraction fails too) unless retry_ok, later runs are the real worker. */
+static void write_fake(const char *script, const char *counter, const char *exe, size_t skip,
+		       const char *once, int retry_ok)
+{
+	FILE *fp = fopen(script, "w");
+	assert_non_null(fp);
+	fprintf(fp,
+		"#!/bin/sh\nn=$(cat '%s' 2>/dev/null || echo 0); echo $((n+1)) > '%s'\n"
+		"if [ \"$n\" -ge %d ]; then exec '%s' \"$@\"; fi\n"
+		"if [ \"$n\" -eq 1 ]; then exit 5; fi\n"
+		"head -c %zu >/dev/null\n%s\n",
+		counter, counter, retry_ok ? 1 : 2, exe, skip, once);
+	fclose(fp);
+	chmod(script, 0700);
+}
 
 static void test_worker_fakes(void **state)
 {
@@ -946,22 +1009,22 @@ static void test_worker_fakes(void **state)
 	if (exe == NULL)
 		skip();
 	static const struct fake fakes[] = {
-	    {"dies", "kill -SEGV $$", 30, "killed by signal 11", 0},
+	    {"dies", "kill -SEGV $$", 30, "killed by signal 11", 0, 0},
 	    {"dies while the request is written (EPIPE, SIGPIPE)", "exit 0", 30,
-	     "exited with status 0", 1},
-	    {"exits", "exit 3", 30, "exited with status 3", 0},
-	    {"hangs", "exec sleep 30", 1, "timed out after 1 s", 0},
+	     "exited with status 0", 1, 0},
+	    {"exits", "exit 3", 30, "exited with status 3", 0, 0},
+	    {"hangs", "exec sleep 30", 1, "timed out after 1 s", 0, 0},
 	    {"answers garbage JSON", "printf '\\000\\000\\000\\005hello'; exec sleep 30", 30,
-	     "answered garbage: not JSON", 0},
+	     "answered garbage: not JSON", 0, 0},
 	    {"answers a bad document",
-	     "printf '\\000\\000\\000\\015{\"v\":1,\"x\":2}'; exec sleep 30", 30,
-	     "answered garbage: bad document", 0},
+	     "printf '\\000\\000\\000\\015{\"v\":2,\"x\":2}'; exec sleep 30", 30,
+	     "answered garbage: bad document", 0, 0},
 	    {"claims a huge answer", "printf '\\377\\377\\377\\377'; exec sleep 30", 30,
-	     "a response length of 4294967295", 0},
+	     "a response length of 4294967295", 0, 0},
 	    {"answers and then some",
-	     "printf '\\000\\000\\000\\060{\"v\":1,\"flags\":0,\"date\":0,\"n_parts\":1,"
+	     "printf '\\000\\000\\000\\060{\"v\":2,\"flags\":0,\"date\":0,\"n_parts\":1,"
 	     "\"depth\":0}MORE'; exec sleep 30",
-	     30, NULL, 0},
+	     30, NULL, 0, 1},
 	};
 	char dir[] = "/tmp/custos-fake-XXXXXX";
 	assert_non_null(mkdtemp(dir));
@@ -970,14 +1033,7 @@ static void test_worker_fakes(void **state)
 		char script[512], marker[512];
 		snprintf(script, sizeof(script), "%s/worker%zu.sh", dir, i);
 		snprintf(marker, sizeof(marker), "%s/ran%zu", dir, i);
-		FILE *fp = fopen(script, "w");
-		assert_non_null(fp);
-		fprintf(fp,
-			"#!/bin/sh\nif [ -e '%s' ]; then exec '%s' \"$@\"; fi\n: > '%s'\n"
-			"head -c 1 >/dev/null\n%s\n",
-			marker, exe, marker, f->once);
-		fclose(fp);
-		chmod(script, 0700);
+		write_fake(script, marker, exe, 1, f->once, f->retry_ok);
 
 		struct mail_limits lim = limits();
 		lim.timeout_s = f->timeout_s;
@@ -1180,14 +1236,7 @@ static void test_worker_async_fakes(void **state)
 		char script[512], marker[512];
 		snprintf(script, sizeof(script), "%s/worker%zu.sh", dir, i);
 		snprintf(marker, sizeof(marker), "%s/ran%zu", dir, i);
-		FILE *fp = fopen(script, "w");
-		assert_non_null(fp);
-		fprintf(fp,
-			"#!/bin/sh\nif [ -e '%s' ]; then exec '%s' \"$@\"; fi\n: > '%s'\n"
-			"head -c %zu >/dev/null\n%s\n",
-			marker, exe, marker, strlen(simple_msg) + 4, f->once);
-		fclose(fp);
-		chmod(script, 0700);
+		write_fake(script, marker, exe, strlen(simple_msg) + 8, f->once, 0);
 
 		struct mail_limits lim = limits();
 		lim.timeout_s = f->timeout_s;
@@ -1388,6 +1437,489 @@ static void test_sandbox(void **state)
 	}
 }
 
+/* --- text: bodies and charsets (issue 3) ------------------------------- */
+
+struct text_case {
+	const char *name;
+	const char *msg;
+	const char *body;	    /* exact doc->body, NULL for none */
+	uint32_t flags;		    /* must be set */
+	const char *subject;	    /* exact, or NULL: not checked */
+	const char *header_charset; /* exact, or NULL: not checked */
+};
+
+#define HDR "From: a@example.com\nMessage-ID: <t@x>\nDate: Tue, 1 Feb 2022 10:00:00 +0800\n"
+
+static const struct text_case text_cases[] = {
+    {"gb2312 label holding GBK",
+     HDR "Content-Type: text/plain; charset=gb2312\n\n"
+	 "\xd6\xd0\xce\xc4\xe9\x46\x88\xd2\n",
+     "中文镕堃", 0, NULL, NULL},
+    {"big5", HDR "Content-Type: text/plain; charset=big5\n\n\xa4\xa4\xa4\xe5\n", "中文", 0, NULL,
+     NULL},
+    {"iso-2022-jp", HDR "Content-Type: text/plain; charset=iso-2022-jp\n\n\x1b$BF|K\\8l\x1b(B\n",
+     "日本語", 0, NULL, NULL},
+    {"utf-8 with BOM", HDR "Content-Type: text/plain; charset=utf-8\n\n\xef\xbb\xbfhello\n",
+     "hello", 0, NULL, NULL},
+    {"format=flowed",
+     HDR "Content-Type: text/plain; format=flowed\n\n"
+	 "This is \nflowed.\n>quoted\n -- \n--\n",
+     "This is flowed.\n>quoted\n-- \n--", 0, NULL, NULL},
+    {"format=flowed delsp",
+     HDR "Content-Type: text/plain; format=flowed; delsp=yes\n\n"
+	 "abc \ndef\n",
+     "abcdef", 0, NULL, NULL},
+    {"quoted-printable",
+     HDR "Content-Type: text/plain; charset=utf-8\n"
+	 "Content-Transfer-Encoding: quoted-printable\n\ncaf=C3=A9 soft=\nbreak\n",
+     "café softbreak", 0, NULL, NULL},
+    {"base64", HDR "Content-Transfer-Encoding: base64\n\naGVsbG8gd29ybGQ=\n", "hello world", 0,
+     NULL, NULL},
+    {"CRLF and controls", HDR "\nline\r\nnext\x01word\tTAB\r\n", "line\nnext word\tTAB", 0, NULL,
+     NULL},
+    {"html",
+     HDR "Content-Type: text/html; charset=utf-8\n\n"
+	 "<html><head><title>T</title><style>x{}</style></head><body><p>A &amp; "
+	 "B&nbsp;C</p><script>evil()</script><div>one<br>two</div><!-- c -->"
+	 "<span>x</span> <b>y</b>\n  z<noscript>ns</noscript></body></html>\n",
+     "A & B\xc2\xa0"
+     "C\none\ntwo\nx y zns",
+     0, NULL, NULL},
+    {"html meta charset", HDR "Content-Type: text/html\n\n<meta charset=\"gbk\"><p>\xd6\xd0</p>\n",
+     "中", 0, NULL, NULL},
+    {"undeclared GBK", HDR "\n\xd6\xd0\xce\xc4\xb2\xe2\xca\xd4\n", "中文测试",
+     MAIL_F_CHARSET_GUESSED, NULL, NULL},
+    {"undeclared Big5", HDR "\n\xb3\x6f\xac\x4f\xa7\xda\xad\xcc\xaa\xba\n", "這是我們的",
+     MAIL_F_CHARSET_GUESSED, NULL, NULL},
+    {"unknown charset guessed", HDR "Content-Type: text/plain; charset=x-nonsense\n\nplain\n",
+     "plain", 0, NULL, NULL},
+    {"alternative: both",
+     HDR "Content-Type: multipart/alternative; boundary=b\n\n--b\n"
+	 "Content-Type: text/plain\n\nplain version\n--b\n"
+	 "Content-Type: text/html\n\n<p>html version</p>\n--b--\n",
+     "plain version\n\nhtml version", 0, NULL, NULL},
+    {"attachments are not body",
+     HDR "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+	 "Content-Type: text/plain\n\nthe body\n--b\n"
+	 "Content-Type: text/plain; name=a.txt\n\nfile text\n--b\n"
+	 "Content-Type: text/plain\nContent-Disposition: attachment\n\n"
+	 "also file\n--b--\n",
+     "the body", 0, NULL, NULL},
+    {"inline message",
+     HDR "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+	 "Content-Type: text/plain\n\nouter\n--b\nContent-Type: message/rfc822\n\n"
+	 "Subject: inner\nFrom: X <x@y.z>\n\ninner body\n--b--\n",
+     "outer\n\nSubject: inner\nFrom: X <x@y.z>\n\ninner body", 0, NULL, NULL},
+    {"raw GBK header", HDR "Subject: \xd6\xd0\xce\xc4\xb2\xe2\xca\xd4\n\nx\n", "x",
+     MAIL_F_8BIT_HEADERS, "中文测试", "gb18030"},
+    {"raw Big5 header", HDR "Subject: \xb3\x6f\xac\x4f\xa7\xda\xad\xcc\xaa\xba\n\nx\n", "x",
+     MAIL_F_8BIT_HEADERS, "這是我們的", "big5"},
+    {"raw UTF-8 header", HDR "Subject: \xe4\xb8\xad\n\nx\n", "x", MAIL_F_8BIT_HEADERS, "中",
+     "utf-8"},
+    {"empty body", HDR "\n\n", NULL, 0, NULL, NULL},
+};
+
+static void test_text_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(text_cases) / sizeof(text_cases[0]); i++) {
+		const struct text_case *t = &text_cases[i];
+		struct mail_doc doc;
+		parse(t->msg, &doc);
+		if (!(t->body == NULL ? doc.body == NULL
+				      : doc.body != NULL && strcmp(doc.body, t->body) == 0))
+			fail_msg("%s: body \"%s\", want \"%s\"", t->name,
+				 doc.body ? doc.body : "(null)", t->body ? t->body : "(null)");
+		if ((doc.flags & t->flags) != t->flags)
+			fail_msg("%s: flags 0x%x lack 0x%x", t->name, doc.flags, t->flags);
+		if (t->subject != NULL && (doc.subject == NULL || strcmp(doc.subject, t->subject)))
+			fail_msg("%s: subject \"%s\"", t->name,
+				 doc.subject ? doc.subject : "(null)");
+		if (t->header_charset != NULL &&
+		    (doc.header_charset == NULL || strcmp(doc.header_charset, t->header_charset)))
+			fail_msg("%s: header charset \"%s\"", t->name,
+				 doc.header_charset ? doc.header_charset : "(null)");
+		mail_doc_release(&doc);
+	}
+}
+
+/* --- attachments (issue 3) ---------------------------------------------- */
+
+struct member {
+	const char *name;
+	const char *data;
+	size_t len; /* 0: strlen(data) */
+};
+
+/* A ZIP archive in memory, with libarchive's writer. Caller frees. */
+static unsigned char *make_zip(const struct member *m, size_t n, size_t *len_r)
+{
+	size_t cap = 1 << 20, used = 0;
+	unsigned char *out = malloc(cap);
+	struct archive *a = archive_write_new();
+	assert_non_null(out);
+	assert_int_equal(archive_write_set_format_zip(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_memory(a, out, cap, &used), ARCHIVE_OK);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = m[i].len ? m[i].len : strlen(m[i].data);
+		struct archive_entry *e = archive_entry_new();
+		archive_entry_set_pathname(e, m[i].name);
+		archive_entry_set_size(e, (la_int64_t)len);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		assert_int_equal(archive_write_data(a, m[i].data, len), (la_ssize_t)len);
+		archive_entry_free(e);
+	}
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	*len_r = used;
+	return out;
+}
+
+static void add_part(struct buf *b, const char *ctype, const char *fname, const void *data,
+		     size_t n)
+{
+	struct error err = ERROR_INIT;
+	gchar *b64 = g_base64_encode(data, n);
+	buf_printf(b, &err,
+		   "--B\nContent-Type: %s\nContent-Disposition: attachment; filename=\"%s\"\n"
+		   "Content-Transfer-Encoding: base64\n\n",
+		   ctype, fname);
+	for (size_t i = 0, l = strlen(b64); i < l; i += 76) {
+		buf_append(b, b64 + i, l - i < 76 ? l - i : 76, &err);
+		buf_append_byte(b, '\n', &err);
+	}
+	g_free(b64);
+}
+
+static void add_zip(struct buf *b, const char *ctype, const char *fname, const struct member *m,
+		    size_t n)
+{
+	size_t len;
+	unsigned char *z = make_zip(m, n, &len);
+	add_part(b, ctype, fname, z, len);
+	free(z);
+}
+
+#define PDF_HEAD                                                                                   \
+	"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"                                   \
+	"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"                                       \
+	"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 200]/Contents 4 0 R"                    \
+	"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+
+/* Latin text in a standard font. */
+static const char pdf_latin[] =
+    PDF_HEAD "4 0 obj<</Length 44>>stream\nBT /F1 12 Tf 10 100 Td (Pdf hello world) Tj ET\n"
+	     "endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+	     "trailer<</Root 1 0 R>>\n%%EOF\n";
+/* Chinese through a predefined CMap (UniGB-UCS2-H): needs poppler-data. */
+static const char pdf_cjk[] =
+    PDF_HEAD "4 0 obj<</Length 47>>stream\nBT /F1 12 Tf 10 100 Td <53D179684E2D6587> Tj ET\n"
+	     "endstream endobj\n"
+	     "5 0 obj<</Type/Font/Subtype/Type0/BaseFont/STSong-Light/Encoding/UniGB-UCS2-H"
+	     "/DescendantFonts[6 0 R]>>endobj\n"
+	     "6 0 obj<</Type/Font/Subtype/CIDFontType0/BaseFont/STSong-Light/CIDSystemInfo"
+	     "<</Registry(Adobe)/Ordering(GB1)/Supplement 2>>/FontDescriptor 7 0 R>>endobj\n"
+	     "7 0 obj<</Type/FontDescriptor/FontName/STSong-Light/Flags 6/FontBBox[0 0 1000 1000]"
+	     "/ItalicAngle 0/Ascent 880/Descent -120/CapHeight 880/StemV 80>>endobj\n"
+	     "trailer<</Root 1 0 R>>\n%%EOF\n";
+/* Encrypted with a user password (the O and U entries need not be real:
+ * without the password poppler cannot open it either way). */
+static const char pdf_encrypted[] =
+    PDF_HEAD "4 0 obj<</Length 10>>stream\n0123456789\nendstream endobj\n"
+	     "5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+	     "8 0 obj<</Filter/Standard/V 1/R 2/P -4/O<0102030405060708090a0b0c0d0e0f10"
+	     "1112131415161718191a1b1c1d1e1f20>/U<2122232425262728292a2b2c2d2e2f30"
+	     "3132333435363738393a3b3c3d3e3f40>>>endobj\n"
+	     "trailer<</Root 1 0 R/Encrypt 8 0 R/ID[<00112233445566778899aabbccddeeff>"
+	     "<00112233445566778899aabbccddeeff>]>>\n%%EOF\n";
+
+static const char rtf_doc[] =
+    "{\\rtf1\\ansi\\ansicpg936{\\fonttbl{\\f0\\fnil\\fcharset134 SimSun;}}"
+    "{\\colortbl;\\red0\\green0\\blue0;}{\\*\\generator x;}{\\info{\\title hidden}}"
+    "\\f0 Rtf \\'d6\\'d0\\'ce\\'c4 and \\u21457?\\u31080? end\\par next\\tab cell}";
+
+struct att_want {
+	const char *filename;
+	const char *extract;
+	const char *text;   /* substring of the text, or NULL: no text */
+	const char *member; /* one of the members, or NULL: none */
+};
+
+static void build_attachment_message(struct buf *b)
+{
+	struct error err = ERROR_INIT;
+	static const struct member docx[] = {
+	    {"[Content_Types].xml", "<Types/>", 0},
+	    {"word/document.xml",
+	     "<?xml version=\"1.0\"?><w:document xmlns:w=\"w\"><w:body><w:p><w:r><w:t>Docx "
+	     "hello</w:t></w:r><w:r><w:t xml:space=\"preserve\"> 发票</w:t></w:r></w:p><w:p><w:r>"
+	     "<w:t>second</w:t><w:tab/><w:t>tabbed</w:t><w:instrText>HIDDEN</w:instrText></w:r>"
+	     "</w:p></w:body></w:document>",
+	     0},
+	    {"docProps/core.xml", "<core>NOTTEXT</core>", 0},
+	};
+	static const struct member xlsx[] = {
+	    {"[Content_Types].xml", "<Types/>", 0},
+	    {"xl/sharedStrings.xml", "<sst><si><t>Shared one</t></si><si><t>基金</t></si></sst>",
+	     0},
+	    {"xl/worksheets/sheet1.xml",
+	     "<worksheet><sheetData><row><c t=\"s\"><v>0</v></c><c><v>42.5</v></c>"
+	     "<c t=\"inlineStr\"><is><t>inline</t></is></c></row></sheetData></worksheet>",
+	     0},
+	};
+	static const struct member pptx[] = {
+	    {"[Content_Types].xml", "<Types/>", 0},
+	    {"ppt/slides/slide1.xml",
+	     "<p:sld xmlns:p=\"p\" xmlns:a=\"a\"><a:p><a:r><a:t>Slide "
+	     "text</a:t></a:r></a:p></p:sld>",
+	     0},
+	};
+	static const struct member odt[] = {
+	    {"mimetype", "application/vnd.oasis.opendocument.text", 0},
+	    {"content.xml",
+	     "<office:document-content xmlns:office=\"o\" xmlns:text=\"t\"><office:body>"
+	     "<office:text><text:h>Title</text:h><text:p>Odt para<text:s/>with<text:tab/>tab"
+	     "</text:p></office:text></office:body></office:document-content>",
+	     0},
+	};
+	static const struct member plain[] = {
+	    {"readme.txt", "zip member text", 0},
+	    {"目录/说明.txt", "中文成员", 0},
+	    {"img.png", "\x89PNG", 4},
+	};
+	static char zeros[3 << 20];
+	const struct member bomb[] = {{"big.txt", zeros, sizeof(zeros)}};
+	buf_append_str(
+	    b,
+	    "From: a@example.com\nSubject: attachments\nMessage-ID: <att@x>\n"
+	    "Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\n"
+	    "body text\n",
+	    &err);
+	add_zip(b, "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+		"a.docx", docx, 3);
+	add_zip(b, "application/octet-stream", "a.xlsx", xlsx, 3);
+	add_zip(b, "application/octet-stream", "a.pptx", pptx, 2);
+	add_zip(b, "application/octet-stream", "a.odt", odt, 2);
+	add_zip(b, "application/zip", "a.zip", plain, 3);
+	memset(zeros, '0', sizeof(zeros));
+	add_zip(b, "application/zip", "bomb.zip", bomb, 1);
+	add_part(b, "application/pdf", "a.pdf", pdf_latin, sizeof(pdf_latin) - 1);
+	add_part(b, "application/octet-stream", "cjk.pdf", pdf_cjk, sizeof(pdf_cjk) - 1);
+	add_part(b, "application/pdf", "locked.pdf", pdf_encrypted, sizeof(pdf_encrypted) - 1);
+	add_part(b, "application/rtf", "a.rtf", rtf_doc, sizeof(rtf_doc) - 1);
+	add_part(b, "text/csv", "a.csv", "a,b\n1,2\n", 8);
+	add_part(b, "application/octet-stream", "page.html", "<p>Html <b>file</b></p>", 23);
+	add_part(b, "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+		 "bad.docx", "corrupt", 7);
+	add_part(b, "image/png", "pic.png", "\x89PNG....", 8);
+	add_part(b, "application/octet-stream", "blob.bin", "\x01\x02\x03", 3);
+	buf_append_str(
+	    b,
+	    "--B\nContent-Type: message/rfc822\nContent-Disposition: attachment; "
+	    "filename=fwd.eml\n\nSubject: inner subj\nFrom: Inner <in@x.y>\n"
+	    "Content-Type: multipart/mixed; boundary=I\n\n--I\nContent-Type: text/plain\n\n"
+	    "inner body\n--I\nContent-Type: text/plain; name=inner.txt\n\ninner file\n"
+	    "--I--\n--B--\n",
+	    &err);
+}
+
+static const struct att_want att_wants[] = {
+    {"a.docx", "ok", "Docx hello 发票\nsecond\ttabbed", NULL},
+    {"a.xlsx", "ok", "Shared one\n基金", NULL},
+    {"a.pptx", "ok", "Slide text", NULL},
+    {"a.odt", "ok", "Title\nOdt para with\ttab", NULL},
+    {"a.zip", "ok", "zip member text", "目录/说明.txt"},
+    {"bomb.zip", "bomb", NULL, "big.txt"},
+    {"a.pdf", "ok", "Pdf hello world", NULL},
+    {"cjk.pdf", "ok", "发票中文", NULL},
+    {"locked.pdf", "encrypted", NULL, NULL},
+    {"a.rtf", "ok", "Rtf 中文 and 发票 end\nnext\tcell", NULL},
+    {"a.csv", "ok", "a,b\n1,2", NULL},
+    {"page.html", "ok", "Html file", NULL},
+    {"bad.docx", "corrupt", NULL, NULL},
+    {"pic.png", "none", NULL, NULL},
+    {"blob.bin", "none", NULL, NULL},
+    {"fwd.eml", "ok", "Subject: inner subj\nFrom: Inner <in@x.y>\n\ninner body", NULL},
+    {"inner.txt", "ok", "inner file", NULL},
+};
+
+static void check_attachments(const struct mail_doc *doc, int skipped)
+{
+	size_t n = sizeof(att_wants) / sizeof(att_wants[0]);
+	if (doc->n_att != n)
+		fail_msg("%zu attachments, want %zu", doc->n_att, n);
+	assert_non_null(doc->body);
+	assert_string_equal(doc->body, "body text");
+	for (size_t i = 0; i < n; i++) {
+		const struct att_want *w = &att_wants[i];
+		const struct mail_attachment *a = &doc->att[i];
+		assert_string_equal(a->filename, w->filename);
+		const char *want = skipped ? "skipped" : w->extract;
+		if (a->extract == NULL || strcmp(a->extract, want) != 0)
+			fail_msg("%s: extract %s, want %s", w->filename,
+				 a->extract ? a->extract : "(null)", want);
+		if (skipped) {
+			assert_null(a->text);
+			continue;
+		}
+		if (w->text == NULL ? a->text != NULL
+				    : a->text == NULL || strstr(a->text, w->text) == NULL)
+			fail_msg("%s: text \"%s\", want \"%s\"", w->filename,
+				 a->text ? a->text : "(null)", w->text ? w->text : "(null)");
+		int found = w->member == NULL;
+		for (size_t k = 0; k < a->n_members; k++)
+			found |= w->member != NULL && strcmp(a->members[k], w->member) == 0;
+		if (!found || (w->member == NULL && a->n_members != 0))
+			fail_msg("%s: %zu members, %s missing", w->filename, a->n_members,
+				 w->member ? w->member : "-");
+	}
+	/* hidden text stays hidden */
+	for (size_t i = 0; i < doc->n_att; i++)
+		if (doc->att[i].text != NULL)
+			assert_null(strstr(doc->att[i].text, "HIDDEN") != NULL	  ? "HIDDEN"
+				    : strstr(doc->att[i].text, "NOTTEXT") != NULL ? "NOTTEXT"
+				    : strstr(doc->att[i].text, "hidden") != NULL  ? "hidden"
+										  : NULL);
+}
+
+static void test_attachments(void **state)
+{
+	(void)state;
+	struct buf b;
+	struct mail_doc doc;
+	struct mail_limits lim = limits();
+	buf_init(&b, BUF_UNLIMITED);
+	build_attachment_message(&b);
+	parse_with((const char *)b.data, b.len, &lim, &doc);
+	check_attachments(&doc, 0);
+	/* the round trip keeps it all */
+	struct buf j;
+	struct error err = ERROR_INIT;
+	struct mail_doc back;
+	mail_doc_init(&back);
+	buf_init(&j, MAIL_DOC_MAX_JSON);
+	assert_int_equal(mail_doc_to_json(&doc, &j, &err), 0);
+	assert_int_equal(mail_doc_from_json((const char *)j.data, j.len, &back, &err), 0);
+	assert_true(doc_eq(&doc, &back));
+	mail_doc_release(&back);
+	buf_release(&j);
+	mail_doc_release(&doc);
+
+	/* without extraction: every attachment skipped, the body kept */
+	mail_doc_init(&doc);
+	assert_int_equal(mail_parse_opts(b.data, b.len, &lim, MAIL_PARSE_NO_EXTRACT, &doc, &err),
+			 0);
+	check_attachments(&doc, 1);
+	mail_doc_release(&doc);
+
+	/* a small text budget: cut, visibly */
+	lim.max_text_size = 64 * 1024;
+	lim.max_attachment_text = 20;
+	parse_with((const char *)b.data, b.len, &lim, &doc);
+	assert_true(doc.flags & MAIL_F_LIMITS);
+	assert_non_null(strstr(doc.error, "not extracted in full"));
+	assert_string_equal(doc.att[0].extract, "limits");
+	assert_true(strlen(doc.att[0].text) <= 20);
+	mail_doc_release(&doc);
+
+	/* no time left: an attachment after the budget times out */
+	lim = limits();
+	struct mail_extract x = {&lim, 1 << 20, mail_now_ms() - 1, 0, 0};
+	struct mail_part_info pi = {"application/pdf", "a.pdf", NULL, 0, 0};
+	struct buf out;
+	buf_init(&out, 1 << 20);
+	assert_int_equal(mail_extract_attachment(&x, &pi, (const unsigned char *)pdf_latin,
+						 sizeof(pdf_latin) - 1, &out, NULL, NULL),
+			 MAIL_X_TIMEOUT);
+	buf_release(&out);
+	buf_release(&b);
+}
+
+static void test_rtf_and_html_edges(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *want;
+		int html;
+	} cases[] = {
+	    {"{\\rtf1 plain {\\*\\skipped x} text\\line two}", "plain  text\ntwo", 0},
+	    {"{\\rtf1\\uc2 a\\u8364\\'80\\'80b}", "a€b", 0},
+	    {"{\\rtf1 \\uc0\\u-10179\\u-8704 x}", "\xf0\x9f\x98\x80x", 0},
+	    {"{\\rtf1 {\\pict 0102abcd}pic\\bin3 {}}after}", "picafter", 0},
+	    {"{\\rtf1\\ansicpg1252 caf\\'e9 \\{brace\\}}", "café {brace}", 0},
+	    {"{\\rtf1 {{{{{{{{{{{{{{deep}}}}}}}}}}}}}}", "deep", 0},
+	    {"<ul><li>one</li><li>two</li></ul><table><tr><td>a</td><td>b</td></tr></table>",
+	     "one\ntwo\na\nb", 1},
+	    {"<p>a\n\n   b</p><template>no</template><title>no</title>c", "a b\nc", 1},
+	    {"unclosed <b>bold <i>both", "unclosed bold both", 1},
+	    {"&lt;tag&gt; &#x4e2d;&#25991; &unknown;", "<tag> 中文 &unknown;", 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf out;
+		buf_init(&out, 1 << 20);
+		if (cases[i].html)
+			assert_true(mail_html_to_text(cases[i].in, strlen(cases[i].in), &out) >= 0);
+		else
+			assert_int_equal(mail_rtf_to_text((const unsigned char *)cases[i].in,
+							  strlen(cases[i].in), &out),
+					 0);
+		char *t = mail_text_clean_lines(out.data ? (const char *)out.data : "", out.len,
+						1 << 20, NULL);
+		if (strcmp(t, cases[i].want) != 0)
+			fail_msg("case %zu: \"%s\", want \"%s\"", i, t, cases[i].want);
+		free(t);
+		buf_release(&out);
+	}
+}
+
+static void test_worker_extract(void **state)
+{
+	(void)state;
+	const char *exe = custos_exe();
+	if (exe == NULL)
+		skip();
+	struct mail_limits lim = limits();
+	struct mail_worker *w;
+	struct error err = ERROR_INIT;
+	struct mail_doc doc;
+	struct buf b;
+	buf_init(&b, BUF_UNLIMITED);
+	build_attachment_message(&b);
+	mail_doc_init(&doc);
+	/* the sandboxed worker reads PDFs (CJK CMaps included), Office, RTF */
+	assert_int_equal(mail_worker_start(&w, exe, &lim, &err), 0);
+	assert_int_equal(mail_worker_parse(w, b.data, b.len, &doc, &err), 0);
+	if (doc.flags & MAIL_F_PARSE_FAILED)
+		fail_msg("parse failed: %s", doc.error);
+	check_attachments(&doc, 0);
+	mail_doc_release(&doc);
+	mail_worker_stop(w);
+
+	/* a worker that crashes on the message: parsed again without
+	 * extraction in a fresh worker */
+	char dir[] = "/tmp/custos-fake-XXXXXX", script[512], counter[512];
+	assert_non_null(mkdtemp(dir));
+	snprintf(script, sizeof(script), "%s/worker.sh", dir);
+	snprintf(counter, sizeof(counter), "%s/runs", dir);
+	write_fake(script, counter, exe, 1, "kill -SEGV $$", 1);
+	assert_int_equal(mail_worker_start(&w, script, &lim, &err), 0);
+	submit_ok(w, b.data, b.len);
+	collect_ok(w, &doc);
+	assert_false(doc.flags & MAIL_F_PARSE_FAILED);
+	assert_true(doc.flags & MAIL_F_LIMITS);
+	assert_non_null(strstr(doc.error, "attachment text not extracted"));
+	assert_non_null(strstr(doc.error, "killed by signal 11"));
+	check_attachments(&doc, 1);
+	mail_doc_release(&doc);
+	mail_worker_stop(w);
+	unlink(script);
+	unlink(counter);
+	rmdir(dir);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1398,7 +1930,9 @@ int main(void)
 	    cmocka_unit_test(test_json_reject_big), cmocka_unit_test(test_addr_normalize),
 	    cmocka_unit_test(test_worker_real),	    cmocka_unit_test(test_worker_fakes),
 	    cmocka_unit_test(test_worker_async),    cmocka_unit_test(test_worker_async_fakes),
-	    cmocka_unit_test(test_sandbox),
+	    cmocka_unit_test(test_sandbox),	    cmocka_unit_test(test_text_table),
+	    cmocka_unit_test(test_attachments),	    cmocka_unit_test(test_rtf_and_html_edges),
+	    cmocka_unit_test(test_worker_extract),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
