@@ -18,6 +18,8 @@
 
 #define SEARCH_MAX_QUERY 4096 /* bytes of one query */
 #define SEARCH_MAX_LIMIT 10000
+#define SEARCH_MAX_DEPTH 32  /* nesting of parentheses and NOT/- in a query */
+#define SEARCH_MAX_TERMS 256 /* words, phrases and fields of one query */
 
 struct search_env {
 	int64_t now; /* seconds since the epoch: relative dates ("30d") */
@@ -27,15 +29,15 @@ struct search_env {
 };
 
 enum search_order {
-	SEARCH_BY_DATE = 0,      /* newest first (default) */
-	SEARCH_BY_DATE_ASC = 1,  /* oldest first */
+	SEARCH_BY_DATE = 0,	 /* newest first (default) */
+	SEARCH_BY_DATE_ASC = 1,	 /* oldest first */
 	SEARCH_BY_RELEVANCE = 2, /* bm25, best first */
 };
 
 struct search_opts {
 	const char *query;
 	enum search_order order;
-	size_t limit;       /* 1 .. SEARCH_MAX_LIMIT; 0: count only */
+	size_t limit;	    /* 1 .. SEARCH_MAX_LIMIT; 0: count only */
 	const char *cursor; /* from a previous result's next_cursor, or NULL */
 };
 
@@ -48,7 +50,7 @@ struct search_hit {
 struct search_result {
 	struct search_hit *v;
 	size_t n;
-	uint64_t total;    /* exact number of matching messages */
+	uint64_t total;	   /* exact number of matching messages */
 	char *next_cursor; /* NULL when there are no more */
 };
 
