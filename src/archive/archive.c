@@ -28,7 +28,9 @@
 #include "core/fsutil.h"
 #include "core/hex.h"
 #include "core/xalloc.h"
+#include "index/fts.h"
 #include "index/meta.h"
+#include "index/tokenize.h"
 
 #define MASTER_MAGIC "CUSTOSMK"
 #define MASTER_FILE_LEN (8 + 2 + 2 + CRYPTO_KEY_LEN)
@@ -198,14 +200,17 @@ int archive_create(const char *dir, const struct archive_create_opts *o, char **
 
 	if (open_db(dir, 1, &db, err) < 0 || db_exec(db, "BEGIN IMMEDIATE", err) < 0 ||
 	    db_exec(db, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)", err) < 0 ||
-	    store_schema(db, err) < 0 || ledger_schema(db, err) < 0 || idx_schema(db, err) < 0)
+	    store_schema(db, err) < 0 || ledger_schema(db, err) < 0 || idx_schema(db, err) < 0 ||
+	    idx_fts_open(db, 1, NULL, err) < 0)
 		goto fail;
 	char *ins = sqlite3_mprintf("INSERT INTO meta VALUES('format','%d'),('archive_id','%q'),"
 				    "('created','%lld'),('suite','%q'),('hash_alg','%q'),"
-				    "('sig_alg','%q'),('cipher','%q'),('key_wrap','%q')",
+				    "('sig_alg','%q'),('cipher','%q'),('key_wrap','%q'),"
+				    "('fts_version','%d')",
 				    ARCHIVE_FORMAT_VERSION, id, (long long)time(NULL), su->name,
 				    cry_hash_name(su->hash_alg), cry_sig_name(su->sig_alg),
-				    cry_aead_name(aead), cry_aead_name(su->wrap_alg));
+				    cry_aead_name(aead), cry_aead_name(su->wrap_alg),
+				    IDX_TOKENIZER_VERSION);
 	int x = db_exec(db, ins, err);
 	sqlite3_free(ins);
 	if (x < 0)
@@ -298,6 +303,23 @@ fail:
 	return rc;
 }
 
+/* The full-text index: tokenizer registered on this connection; tables
+ * created (and marked as needing a rebuild) in an archive made before
+ * they existed. */
+static int open_fts(struct archive *a, struct error *err)
+{
+	int created = 0;
+	if (idx_fts_open(a->db, a->writable, &created, err) < 0)
+		return -1;
+	if (created && db_exec(a->db, "INSERT OR REPLACE INTO meta VALUES('fts_version','0')",
+			       err) < 0)
+		return -1;
+	char *v = meta_value(a->db, "fts_version");
+	a->fts_version = v != NULL ? atoi(v) : 0;
+	free(v);
+	return 0;
+}
+
 int archive_open(struct archive **a_r, const char *dir, const struct config *cfg, int writable,
 		 struct error *err)
 {
@@ -350,7 +372,7 @@ int archive_open(struct archive **a_r, const char *dir, const struct config *cfg
 		goto fail;
 	}
 	memcpy(a->archive_id, id, 33);
-	if (load_suite(a, cfg, err) < 0)
+	if (load_suite(a, cfg, err) < 0 || open_fts(a, err) < 0)
 		goto fail;
 	if (read_master_key(mk, master, err) < 0 || ledger_keys_load_public(&a->keys, pk, err) < 0)
 		goto fail;
@@ -480,6 +502,7 @@ int archive_add(struct archive *a, const struct archive_msg_in *in, struct archi
 			now_us(), in->source ? in->source : "import", in->origin,
 		};
 		if (idx_insert_message(a->db, &m, &out->msg_id, err) < 0 ||
+		    idx_fts_insert(a->db, out->msg_id, in->doc, err) < 0 ||
 		    idx_meta_json(a->db, out->msg_id, &meta, err) < 0 ||
 		    ledger_append_ex(a->ledger, LEDGER_MESSAGE, hash, meta, 0, m.archived_us,
 				     &out->seq, err) < 0 ||
@@ -513,6 +536,8 @@ int archive_add(struct archive *a, const struct archive_msg_in *in, struct archi
 						      d.received_us, &out->delivery_seq, err);
 			if (rc == 0)
 				rc = idx_set_delivery_seq(a->db, did, out->delivery_seq, err);
+			if (rc == 0)
+				rc = idx_fts_insert_env(a->db, did, in->rcpts, in->n_rcpts, err);
 			free(dmeta);
 			if (rc < 0)
 				return -1;

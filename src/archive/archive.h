@@ -43,6 +43,7 @@ struct archive {
 	int wrap_alg;   /* AEAD wrapping new data keys */
 	int sig_alg;
 	int writable;
+	int fts_version; /* tokenizer version of the full-text index; 0: none */
 	int lock_fd;
 	int in_txn;
 	/* in the current transaction */

@@ -20,6 +20,7 @@
 #include "core/progress.h"
 #include "core/xalloc.h"
 #include "index/meta.h"
+#include "index/tokenize.h"
 
 struct vctx {
 	int hash_alg;
@@ -218,6 +219,54 @@ fail:
 	return rc;
 }
 
+/* The full-text index is derived, but it must agree with the archive: one
+ * row per message, one per delivery with recipients, built by this
+ * tokenizer. A missing row is a message search would never find. The
+ * docsize shadow tables list the rows of the contentless FTS5 tables. */
+static int fts_check(struct archive *a, struct vctx *v, struct error *err)
+{
+	static const struct {
+		const char *sql, *what, *kind;
+	} checks[] = {
+		{"SELECT id FROM messages WHERE id NOT IN (SELECT id FROM fts_docsize)",
+		 "archived message is missing from the full-text index", "message"},
+		{"SELECT id FROM fts_docsize WHERE id NOT IN (SELECT id FROM messages)",
+		 "full-text row for a message that does not exist", "fts row"},
+		{"SELECT d.id FROM deliveries d WHERE EXISTS (SELECT 1 FROM delivery_rcpts r"
+		 " WHERE r.delivery=d.id) AND d.id NOT IN (SELECT id FROM fts_env_docsize)",
+		 "delivery envelope is missing from the full-text index", "delivery"},
+		{"SELECT id FROM fts_env_docsize WHERE id NOT IN (SELECT id FROM deliveries)",
+		 "full-text envelope row for a delivery that does not exist", "fts_env row"},
+	};
+	if (a->fts_version != IDX_TOKENIZER_VERSION) {
+		add_fault(v, "full-text index",
+			  a->fts_version == 0
+				  ? "missing or incomplete (run custos reindex)"
+				  : "built by another tokenizer version (run custos reindex)");
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(a->db, checks[i].sql, -1, &st, NULL) != SQLITE_OK) {
+			error_set(err, ERR_IO, "check full-text index: %s", sqlite3_errmsg(a->db));
+			sqlite3_finalize(st);
+			return -1;
+		}
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			char where[64];
+			snprintf(where, sizeof(where), "%s %lld", checks[i].kind,
+				 (long long)sqlite3_column_int64(st, 0));
+			add_fault(v, where, checks[i].what);
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return error_set(err, ERR_IO, "check full-text index: %s",
+					 sqlite3_errmsg(a->db));
+	}
+	return 0;
+}
+
 int archive_verify(struct archive *a, const struct archive_verify_opts *o,
 		   struct archive_verify_result *r, struct error *err)
 {
@@ -249,7 +298,7 @@ int archive_verify(struct archive *a, const struct archive_verify_opts *o,
 	if (store_verify(a->store, min_blob, on_store_fault, on_store_progress, &v,
 			 &r->blobs_checked, err) < 0 ||
 	    ledger_verify(a->ledger, on_ledger_fault, &v, &r->ledger, err) < 0 ||
-	    cross_check(a, &v, err) < 0)
+	    cross_check(a, &v, err) < 0 || fts_check(a, &v, err) < 0)
 		rc = -1;
 	if (in_read)
 		db_exec(a->db, "COMMIT", NULL);

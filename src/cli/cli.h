@@ -61,5 +61,7 @@ CMD(gen);
 CMD(config);
 CMD(parse_worker);
 CMD(parse);
+CMD(search);
+CMD(reindex);
 
 #endif

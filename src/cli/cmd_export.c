@@ -235,7 +235,9 @@ CMD(export)
 			}
 		} else {
 			char *f = xasprintf("%s/%" PRId64 ".eml", msgdir, info.id);
-			int w = fs_write_file_atomic(f, b.data, b.len, 0600, 1, &err);
+			/* made durable all at once below: one fsync per
+			 * file made large exports crawl */
+			int w = fs_write_file_new(f, b.data, b.len, 0600, &err);
 			free(f);
 			char rel[64];
 			snprintf(rel, sizeof(rel), "messages/%" PRId64 ".eml", info.id);
@@ -255,6 +257,8 @@ CMD(export)
 			error_errno(&err, "write %s", path);
 			goto fail;
 		}
+	} else if (fs_syncfs(msgdir, &err) < 0) {
+		goto fail;
 	}
 	char *pub = xasprintf("%s/keys/ledger.pub", a->dir), *pubcopy = xasprintf("%s/ledger.pub", out);
 	struct buf pk;

@@ -3,7 +3,6 @@
  * the command line (the same code as the HTTP API: src/search/).
  */
 #include <ctype.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -122,59 +121,103 @@ static int parse_order(const char *s, enum search_order *o)
 	return 0;
 }
 
-CMD(search)
+/* Options are recognised by name anywhere on the line; every other
+ * argument is part of the query, so an exclusion like `-spam` needs no
+ * `--` in front of it (after `--`, everything is query). Returns 0, or 2
+ * for a usage error (printed). */
+static int parse_args(int argc, char **argv, struct search_opts *so, int *json, int *count,
+		      int *explain, long *limit, char **query, int *n_query)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},     {"limit", required_argument, NULL, 'n'},
-		{"count", no_argument, NULL, 'C'},    {"sort", required_argument, NULL, 's'},
-		{"cursor", required_argument, NULL, 'k'}, {"explain", no_argument, NULL, 'x'},
-		{NULL, 0, NULL, 0},
-	};
-	int json = 0, count = 0, explain = 0, c;
-	long limit = 20;
-	struct search_opts so = {NULL, SEARCH_BY_DATE, 20, NULL};
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case 'C': count = 1; break;
-		case 'x': explain = 1; break;
-		case 'k': so.cursor = optarg; break;
-		case 'n': {
+	int rest = 0;
+	*n_query = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+		if (!rest && strcmp(a, "--") == 0) {
+			rest = 1;
+			continue;
+		}
+		if (rest || strncmp(a, "--", 2) != 0) {
+			query[(*n_query)++] = argv[i];
+			continue;
+		}
+		const char *eq = strchr(a, '=');
+		size_t name_len = eq ? (size_t)(eq - a) : strlen(a);
+		int takes = (name_len == 7 && strncmp(a, "--limit", 7) == 0) ||
+			    (name_len == 6 && strncmp(a, "--sort", 6) == 0) ||
+			    (name_len == 8 && strncmp(a, "--cursor", 8) == 0);
+		if (takes) {
+			if (eq != NULL) {
+				val = eq + 1;
+			} else if (i + 1 < argc) {
+				val = argv[++i];
+			} else {
+				fprintf(stderr, "custos search: %s needs a value\n", a);
+				return 2;
+			}
+		} else if (eq != NULL) {
+			fprintf(stderr, "custos search: %.*s takes no value\n", (int)name_len, a);
+			return 2;
+		}
+		if (strcmp(a, "--json") == 0) {
+			*json = 1;
+		} else if (strcmp(a, "--count") == 0) {
+			*count = 1;
+		} else if (strcmp(a, "--explain") == 0) {
+			*explain = 1;
+		} else if (strncmp(a, "--cursor", 8) == 0 && takes) {
+			so->cursor = val;
+		} else if (strncmp(a, "--limit", 7) == 0 && takes) {
 			char *end = NULL;
-			limit = strtol(optarg, &end, 10);
-			if (end == optarg || *end || limit < 1 || limit > SEARCH_MAX_LIMIT) {
+			*limit = strtol(val, &end, 10);
+			if (end == val || *end || *limit < 1 || *limit > SEARCH_MAX_LIMIT) {
 				fprintf(stderr, "custos search: --limit must be 1..%d\n",
 					SEARCH_MAX_LIMIT);
 				return 2;
 			}
-			break;
-		}
-		case 's':
-			if (parse_order(optarg, &so.order) < 0) {
+		} else if (strncmp(a, "--sort", 6) == 0 && takes) {
+			if (parse_order(val, &so->order) < 0) {
 				fprintf(stderr, "custos search: --sort is date, oldest or relevance\n");
 				return 2;
 			}
-			break;
-		default: cli_usage(cli_find("search"), stderr); return 2;
+		} else {
+			fprintf(stderr, "custos search: unknown option %s (use -- before a query "
+					"that starts with --)\n", a);
+			return 2;
 		}
 	}
-	if (optind >= argc) {
+	if (*n_query == 0) {
 		cli_usage(cli_find("search"), stderr);
 		return 2;
+	}
+	return 0;
+}
+
+CMD(search)
+{
+	int json = 0, count = 0, explain = 0, n_query = 0;
+	long limit = 20;
+	struct search_opts so = {NULL, SEARCH_BY_DATE, 20, NULL};
+	char **query = xcalloc((size_t)argc, sizeof(*query));
+	int u = parse_args(argc, argv, &so, &json, &count, &explain, &limit, query, &n_query);
+	if (u != 0) {
+		free(query);
+		return u;
 	}
 	/* The query is the remaining arguments joined by spaces, so that
 	 * `custos search from:alice 基金` needs no quoting. */
 	struct buf q;
 	struct error err = ERROR_INIT;
 	buf_init(&q, SEARCH_MAX_QUERY);
-	for (int i = optind; i < argc; i++)
-		if ((i > optind && buf_append_byte(&q, ' ', &err) < 0) ||
-		    buf_append_str(&q, argv[i], &err) < 0) {
+	for (int i = 0; i < n_query; i++)
+		if ((i > 0 && buf_append_byte(&q, ' ', &err) < 0) ||
+		    buf_append_str(&q, query[i], &err) < 0) {
 			buf_release(&q);
+			free(query);
 			error_set(&err, ERR_LIMIT, "query longer than %d bytes", SEARCH_MAX_QUERY);
 			return cli_fail("search", &err);
 		}
+	free(query);
 	so.query = buf_cstr(&q);
 	so.limit = count ? 0 : (size_t)limit;
 

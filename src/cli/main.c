@@ -50,6 +50,20 @@ const struct cli_command cli_commands[] = {
 	 "with --message, that the message bytes hash to the proven entry. With\n"
 	 "--tsa-ca, the proof must carry an RFC 3161 time-stamp whose signature\n"
 	 "chains to CAFILE.\n", 0},
+	{"search", cmd_search, "search the archive (doc/search.md)",
+	 "usage: custos search [--json] [--limit N] [--count] [--sort date|oldest|relevance]\n"
+	 "                     [--cursor C] [--explain] QUERY...\n"
+	 "Finds messages by words and phrases in any language (a Chinese string matches\n"
+	 "wherever it occurs), fields (from: to: cc: bcc: participant: subject: body:\n"
+	 "attachment: filename:), has:attachment, before:/after:/on: dates, size>10M,\n"
+	 "direction:in|out|internal, label:, msgid:, with -exclusion, OR and\n"
+	 "parentheses. Prints the exact count; --cursor continues after a page.\n"
+	 "--count prints only the count; --explain shows the compiled query.\n", 0},
+	{"reindex", cmd_reindex, "rebuild the full-text index from the stored messages",
+	 "usage: custos reindex [--quiet]\n"
+	 "Re-parses every archived message in the sandboxed worker and rebuilds the\n"
+	 "full-text index. The blobs and the ledger are the truth; the index is\n"
+	 "derived and can always be rebuilt. Search is refused until it completes.\n", 0},
 	{"info", cmd_info, "summary of an archive",
 	 "usage: custos info [--json]\n", 0},
 	{"gen", cmd_gen, "generate deterministic demo and test mail",
@@ -64,7 +78,7 @@ const struct cli_command cli_commands[] = {
 	{"config", cmd_config, "print configuration defaults or reference",
 	 "usage: custos config --defaults | --doc | --check FILE\n", 0},
 	{"parse", cmd_parse, "parse one message and print its metadata as JSON",
-	 "usage: custos parse FILE\n"
+	 "usage: custos parse [--text] FILE\n"
 	 "Runs the sandboxed parse worker on FILE (debugging aid).\n", 0},
 	{"parse-worker", cmd_parse_worker, "internal: sandboxed MIME parse worker",
 	 "usage: custos parse-worker (started by custos itself)\n", 1},

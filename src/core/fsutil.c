@@ -222,6 +222,46 @@ fail:
 	return rc;
 }
 
+int fs_write_file_new(const char *path, const void *p, size_t n, mode_t mode, struct error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return error_set(err, ERR_EXISTS, "%s already exists", path);
+		return error_errno(err, "create %s", path);
+	}
+	if (fs_write_all(fd, p, n, err) < 0) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	if (close(fd) < 0) {
+		error_errno(err, "close %s", path);
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+int fs_syncfs(const char *dir, struct error *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return error_errno(err, "open %s", dir);
+	int rc = syncfs(fd);
+	int saved = errno;
+	if (rc == 0 && fsync(fd) < 0) {
+		rc = -1;
+		saved = errno;
+	}
+	close(fd);
+	if (rc < 0) {
+		errno = saved;
+		return error_errno(err, "sync %s", dir);
+	}
+	return 0;
+}
+
 int fs_exists(const char *path, struct error *err)
 {
 	struct stat st;

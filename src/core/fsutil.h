@@ -31,6 +31,11 @@ int fs_mkdir_p(const char *dir, mode_t mode, struct error *err);
  * With exclusive, fails with ERR_EXISTS if path exists. */
 int fs_write_file_atomic(const char *path, const void *p, size_t n, mode_t mode, int exclusive,
 			 struct error *err);
+/* Creates path (which must not exist) and writes it, without fsync: for
+ * many files made durable together by fs_syncfs() (export). */
+int fs_write_file_new(const char *path, const void *p, size_t n, mode_t mode, struct error *err);
+/* Flushes the whole file system holding dir (syncfs(2)), then dir itself. */
+int fs_syncfs(const char *dir, struct error *err);
 /* Returns 1 if path exists, 0 if not, -1 on other errors. */
 int fs_exists(const char *path, struct error *err);
 /* Free bytes available to unprivileged users on the file system of path. */
