@@ -19,6 +19,8 @@
 #include "ledger/tsa.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
+#include <stddef.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -166,16 +168,71 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ctx)
 	return n;
 }
 
+/* libcurl is loaded on the first time-stamp request, not at program start:
+ * only writers with ledger.tsa_url use it, and linking it pulled about 30
+ * shared libraries into every custos command (~5 ms of start-up for each
+ * search). The same library, called through these pointers. */
+static struct {
+	int state; /* 0 not tried, 1 loaded, -1 failed */
+	CURLcode (*global_init)(long);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	const char *(*easy_strerror)(CURLcode);
+	void (*easy_cleanup)(CURL *);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+} lc;
+
+static int curl_load(struct error *err)
+{
+	if (lc.state == 1)
+		return 0;
+	if (lc.state < 0)
+		return error_set(err, ERR_INTERNAL, "libcurl is not available");
+	lc.state = -1;
+	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL)
+		return error_set(err, ERR_INTERNAL, "cannot load libcurl: %s", dlerror());
+	static const struct {
+		const char *name;
+		size_t off;
+	} syms[] = {
+		{"curl_global_init", offsetof(__typeof__(lc), global_init)},
+		{"curl_easy_init", offsetof(__typeof__(lc), easy_init)},
+		{"curl_easy_setopt", offsetof(__typeof__(lc), easy_setopt)},
+		{"curl_easy_perform", offsetof(__typeof__(lc), easy_perform)},
+		{"curl_easy_getinfo", offsetof(__typeof__(lc), easy_getinfo)},
+		{"curl_easy_strerror", offsetof(__typeof__(lc), easy_strerror)},
+		{"curl_easy_cleanup", offsetof(__typeof__(lc), easy_cleanup)},
+		{"curl_slist_append", offsetof(__typeof__(lc), slist_append)},
+		{"curl_slist_free_all", offsetof(__typeof__(lc), slist_free_all)},
+	};
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		void *f = dlsym(h, syms[i].name);
+		if (f == NULL) {
+			dlclose(h);
+			return error_set(err, ERR_INTERNAL, "libcurl lacks %s", syms[i].name);
+		}
+		/* POSIX guarantees that a data pointer from dlsym converts to
+		 * the function pointer it names. */
+		memcpy((char *)&lc + syms[i].off, &f, sizeof(f));
+	}
+	if (lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		dlclose(h);
+		return error_set(err, ERR_INTERNAL, "libcurl failed to initialise");
+	}
+	lc.state = 1;
+	return 0;
+}
+
 static int http_post(const char *url, int64_t timeout_s, const unsigned char *body, size_t n,
 		     struct buf *out, struct error *err)
 {
-	static int curl_ready;
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return error_set(err, ERR_INTERNAL, "libcurl failed to initialise");
-		curl_ready = 1;
-	}
-	CURL *c = curl_easy_init();
+	if (curl_load(err) < 0)
+		return -1;
+	CURL *c = lc.easy_init();
 	struct curl_slist *hdr = NULL, *h2 = NULL;
 	char ebuf[CURL_ERROR_SIZE] = "";
 	struct sink s = {out, 0};
@@ -183,29 +240,29 @@ static int http_post(const char *url, int64_t timeout_s, const unsigned char *bo
 	int rc = -1;
 	if (c == NULL)
 		return error_set(err, ERR_NOMEM, "libcurl: cannot create a handle");
-	hdr = curl_slist_append(NULL, "Content-Type: application/timestamp-query");
-	h2 = hdr != NULL ? curl_slist_append(hdr, "Accept: application/timestamp-reply") : NULL;
+	hdr = lc.slist_append(NULL, "Content-Type: application/timestamp-query");
+	h2 = hdr != NULL ? lc.slist_append(hdr, "Accept: application/timestamp-reply") : NULL;
 	if (h2 == NULL) {
 		error_set(err, ERR_NOMEM, "libcurl: cannot build headers");
 		goto fail;
 	}
 	long t = timeout_s > 0 && timeout_s < 3600 ? (long)timeout_s : 10;
-	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, t) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TIMEOUT, t) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_USERAGENT, "custos") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEDATA, &s) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf) != CURLE_OK) {
+	if (lc.easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+	    lc.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    lc.easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    lc.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, t) != CURLE_OK ||
+	    lc.easy_setopt(c, CURLOPT_TIMEOUT, t) != CURLE_OK ||
+	    lc.easy_setopt(c, CURLOPT_HTTPHEADER, hdr) != CURLE_OK ||
+	    lc.easy_setopt(c, CURLOPT_USERAGENT, "custos") != CURLE_OK ||
+	    lc.easy_setopt(c, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
+	    lc.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n) != CURLE_OK ||
+	    lc.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
+	    lc.easy_setopt(c, CURLOPT_WRITEDATA, &s) != CURLE_OK ||
+	    lc.easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf) != CURLE_OK) {
 		error_set(err, ERR_INTERNAL, "libcurl rejected an option");
 		goto fail;
 	}
-	CURLcode cc = curl_easy_perform(c);
+	CURLcode cc = lc.easy_perform(c);
 	if (s.overflow) {
 		error_set(err, ERR_LIMIT, "TSA answer exceeds %d bytes", TSA_MAX_RESPONSE);
 		goto fail;
@@ -213,18 +270,18 @@ static int http_post(const char *url, int64_t timeout_s, const unsigned char *bo
 	if (cc != CURLE_OK) {
 		/* The error text names host and port, never URL credentials. */
 		error_set(err, ERR_IO, "TSA request failed: %s",
-			  ebuf[0] ? ebuf : curl_easy_strerror(cc));
+			  ebuf[0] ? ebuf : lc.easy_strerror(cc));
 		goto fail;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	lc.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	if (code != 200) {
 		error_set(err, ERR_IO, "TSA answered HTTP status %ld", code);
 		goto fail;
 	}
 	rc = 0;
 fail:
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(c);
+	lc.slist_free_all(hdr);
+	lc.easy_cleanup(c);
 	return rc;
 }
 
