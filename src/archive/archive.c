@@ -314,6 +314,8 @@ static int open_fts(struct archive *a, struct error *err)
 	if (created && db_exec(a->db, "INSERT OR REPLACE INTO meta VALUES('fts_version','0')",
 			       err) < 0)
 		return -1;
+	if (a->writable && idx_upgrade(a->db, err) < 0)
+		return -1;
 	char *v = meta_value(a->db, "fts_version");
 	a->fts_version = v != NULL ? atoi(v) : 0;
 	free(v);

@@ -40,10 +40,11 @@ CMD(info)
 	int64_t att = scalar(a->db, "SELECT COUNT(*) FROM attachments");
 	int64_t first = scalar(a->db, "SELECT COALESCE(MIN(date),0) FROM messages WHERE date>0");
 	int64_t last = scalar(a->db, "SELECT COALESCE(MAX(date),0) FROM messages");
+	int64_t indexed = a->fts_version ? scalar(a->db, "SELECT COUNT(*) FROM fts_docsize") : 0;
 	if (json) {
 		json_t *j = json_pack(
 			"{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}, s:I, s:I, s:I, s:I, s:I, s:I,"
-			" s:I, s:I, s:I, s:I, s:I}",
+			" s:I, s:I, s:I, s:I, s:I, s:{s:i, s:I}}",
 			"archive", a->dir, "id", a->archive_id, "fingerprint", a->keys.fingerprint,
 			"crypto", "suite", a->suite, "hash", cry_hash_name(a->hash_alg), "cipher",
 			cry_aead_name(a->aead_alg), "key_wrap", cry_aead_name(a->wrap_alg),
@@ -53,7 +54,8 @@ CMD(info)
 			"ledger_entries", (json_int_t)entries, "checkpoints", (json_int_t)cps,
 			"checkpointed", (json_int_t)cp_size, "flagged", (json_int_t)flagged,
 			"attachments", (json_int_t)att, "first_date", (json_int_t)first,
-			"last_date", (json_int_t)last);
+			"last_date", (json_int_t)last, "fulltext", "version", a->fts_version,
+			"indexed", (json_int_t)indexed);
 		json_dumpf(j, stdout, JSON_INDENT(2));
 		putchar('\n');
 		json_decref(j);
@@ -66,13 +68,15 @@ CMD(info)
 		       "size         %.1f MB raw, %.1f MB stored (%.0f%%) in %" PRId64
 		       " segment(s)\n"
 		       "ledger       %" PRId64 " entries, %" PRId64 " checkpoints, signed up to %" PRId64
-		       "\n",
+		       "\n"
+		       "full text    %" PRId64 " messages indexed%s\n",
 		       a->dir, a->archive_id, a->suite, cry_hash_name(a->hash_alg),
 		       cry_aead_name(a->aead_alg), cry_sig_name(a->sig_alg), a->keys.fingerprint,
 		       messages, flagged, att,
 		       (double)raw / 1048576.0, (double)stored / 1048576.0,
 		       raw ? 100.0 * (double)stored / (double)raw : 0.0, segments, entries, cps,
-		       cp_size);
+		       cp_size, indexed,
+		       a->fts_version == 0 ? " (incomplete: run custos reindex)" : "");
 	}
 	archive_close(a);
 	return 0;

@@ -26,6 +26,7 @@
 #include "core/progress.h"
 #include "core/xalloc.h"
 #include "index/fts.h"
+#include "index/meta.h"
 #include "index/tokenize.h"
 #include "mail/mail.h"
 
@@ -77,7 +78,8 @@ static int index_batch(struct archive *a, struct mail_worker *w, const int64_t *
 		if (i + 1 < n && archive_read(a, ids[i + 1], &next, err) < 0)
 			goto fail;
 		if (mail_worker_collect(w, &doc, err) < 0 ||
-		    idx_fts_insert(a->db, ids[i], &doc, err) < 0)
+		    idx_fts_insert(a->db, ids[i], &doc, err) < 0 ||
+		    idx_update_derived(a->db, ids[i], &doc, err) < 0)
 			goto fail;
 		struct buf t = cur;
 		cur = next;

@@ -31,7 +31,8 @@ static const char schema_sql[] =
 	" parse_error TEXT,"
 	" archived INTEGER NOT NULL,"
 	" source TEXT NOT NULL,"
-	" origin TEXT);"
+	" origin TEXT,"
+	" header_charset TEXT);"
 	"CREATE INDEX messages_message_id ON messages(message_id);"
 	"CREATE INDEX messages_date ON messages(date);"
 	"CREATE TABLE addresses("
@@ -48,6 +49,7 @@ static const char schema_sql[] =
 	" filename TEXT,"
 	" content_type TEXT,"
 	" size INTEGER NOT NULL,"
+	" extract TEXT,"
 	" PRIMARY KEY(message, pos));"
 	"CREATE TABLE deliveries("
 	" id INTEGER PRIMARY KEY,"
@@ -67,7 +69,16 @@ static const char schema_sql[] =
 	"CREATE TABLE labels("
 	" message INTEGER NOT NULL REFERENCES messages(id),"
 	" label TEXT NOT NULL,"
-	" PRIMARY KEY(message, label));";
+	" PRIMARY KEY(message, label));"
+	"CREATE INDEX labels_label ON labels(label COLLATE NOCASE);";
+
+static void bind_text_or_null(sqlite3_stmt *st, int col, const char *s)
+{
+	if (s != NULL)
+		sqlite3_bind_text(st, col, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, col);
+}
 
 int idx_schema(sqlite3 *db, struct error *err)
 {
@@ -76,12 +87,78 @@ int idx_schema(sqlite3 *db, struct error *err)
 	return 0;
 }
 
-static void bind_text_or_null(sqlite3_stmt *st, int col, const char *s)
+/* Columns added after the first archives were made: derived from the
+ * parse, outside the canonical metadata JSON, so adding them changes
+ * nothing the ledger committed to. */
+static const struct {
+	const char *table, *column, *decl;
+} added_columns[] = {
+	{"messages", "header_charset", "TEXT"},
+	{"attachments", "extract", "TEXT"},
+};
+
+static int has_column(sqlite3 *db, const char *table, const char *column, int *has_r,
+		      struct error *err)
 {
-	if (s != NULL)
-		sqlite3_bind_text(st, col, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, col);
+	char *sql = sqlite3_mprintf("SELECT 1 FROM pragma_table_info(%Q) WHERE name=%Q", table,
+				    column);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK)
+		return db_fail(db, err, "read table info");
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, "read table info");
+	*has_r = rc == SQLITE_ROW;
+	return 0;
+}
+
+int idx_upgrade(sqlite3 *db, struct error *err)
+{
+	for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
+		int has = 0;
+		if (has_column(db, added_columns[i].table, added_columns[i].column, &has, err) < 0)
+			return -1;
+		if (has)
+			continue;
+		char *sql = sqlite3_mprintf("ALTER TABLE %s ADD COLUMN %s %s",
+					    added_columns[i].table, added_columns[i].column,
+					    added_columns[i].decl);
+		int rc = db_exec(db, sql, err);
+		sqlite3_free(sql);
+		if (rc < 0)
+			return -1;
+	}
+	return db_exec(db, "CREATE INDEX IF NOT EXISTS labels_label ON labels(label COLLATE NOCASE)",
+		       err);
+}
+
+int idx_update_derived(sqlite3 *db, int64_t msg_id, const struct mail_doc *d, struct error *err)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE messages SET header_charset=? WHERE id=?", err);
+	if (st == NULL)
+		return -1;
+	bind_text_or_null(st, 1, d->header_charset);
+	sqlite3_bind_int64(st, 2, msg_id);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "update message");
+	if ((st = db_stmt(db, "UPDATE attachments SET extract=? WHERE message=? AND pos=?", err)) ==
+	    NULL)
+		return -1;
+	for (size_t i = 0; i < d->n_att; i++) {
+		bind_text_or_null(st, 1, d->att[i].extract);
+		sqlite3_bind_int64(st, 2, msg_id);
+		sqlite3_bind_int64(st, 3, (int64_t)i);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return db_fail(db, err, "update attachment");
+	}
+	return 0;
 }
 
 static int insert_addrs(sqlite3 *db, sqlite3_stmt *st, int64_t msg_id, int role,
@@ -116,8 +193,9 @@ int idx_insert_message(sqlite3 *db, const struct idx_new_message *m, int64_t *ms
 	char *hash = xasprintf("%s:%s", m->hash_alg, hex);
 	int rc = -1;
 	if ((st = db_stmt(db, "INSERT INTO messages(blob, hash, message_id, date, date_raw, subject,"
-			       " size, flags, n_parts, parse_error, archived, source, origin)"
-			       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", NULL)) == NULL) {
+			       " size, flags, n_parts, parse_error, archived, source, origin,"
+			       " header_charset)"
+			       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", NULL)) == NULL) {
 		db_fail(db, err, "insert message");
 		goto fail;
 	}
@@ -137,6 +215,7 @@ int idx_insert_message(sqlite3 *db, const struct idx_new_message *m, int64_t *ms
 	sqlite3_bind_int64(st, 11, m->archived_us);
 	sqlite3_bind_text(st, 12, m->source, -1, SQLITE_STATIC);
 	bind_text_or_null(st, 13, m->origin);
+	bind_text_or_null(st, 14, d->header_charset);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_fail(db, err, "insert message");
 		goto fail;
@@ -157,8 +236,8 @@ int idx_insert_message(sqlite3 *db, const struct idx_new_message *m, int64_t *ms
 		goto fail;
 	sqlite3_reset(st);
 	st = NULL;
-	if ((st = db_stmt(db, "INSERT INTO attachments(message, pos, filename, content_type, size)"
-			       " VALUES(?,?,?,?,?)", NULL)) == NULL) {
+	if ((st = db_stmt(db, "INSERT INTO attachments(message, pos, filename, content_type, size,"
+			       " extract) VALUES(?,?,?,?,?,?)", NULL)) == NULL) {
 		db_fail(db, err, "insert attachment");
 		goto fail;
 	}
@@ -169,6 +248,7 @@ int idx_insert_message(sqlite3 *db, const struct idx_new_message *m, int64_t *ms
 		bind_text_or_null(st, 3, d->att[i].filename);
 		bind_text_or_null(st, 4, d->att[i].content_type);
 		sqlite3_bind_int64(st, 5, (int64_t)d->att[i].size);
+		bind_text_or_null(st, 6, d->att[i].extract);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			db_fail(db, err, "insert attachment");
 			goto fail;

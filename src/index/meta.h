@@ -25,6 +25,12 @@ enum idx_role {
 };
 
 int idx_schema(sqlite3 *db, struct error *err);
+/* Brings the tables of an older archive up to date (columns and indexes
+ * added since; derived data only). Writable connections, on open. */
+int idx_upgrade(sqlite3 *db, struct error *err);
+/* Rewrites what a new parse derives besides the committed metadata: the
+ * header charset guess and each attachment's extraction outcome (reindex). */
+int idx_update_derived(sqlite3 *db, int64_t msg_id, const struct mail_doc *d, struct error *err);
 
 struct idx_new_message {
 	int64_t blob_id;
