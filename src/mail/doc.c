@@ -440,7 +440,7 @@ static int atts_from_json(const json_t *a, struct mail_doc *doc, struct error *e
 					return error_set(err, ERR_INVALID,
 							 "%s: not a lower-case type/subtype", what);
 			} else if (strcmp(k, "size") == 0) {
-				json_int_t s;
+				json_int_t s = 0;
 				if (take_int(v, what, 0, INT64_MAX, &s, err) < 0)
 					return -1;
 				at->size = (uint64_t)s;
@@ -487,7 +487,7 @@ static int doc_from_object(json_t *root, struct mail_doc *doc, struct error *err
 		return error_set(err, ERR_INVALID, "not a JSON object");
 	json_object_foreach(root, k, v)
 	{
-		json_int_t i;
+		json_int_t i = 0; /* set by take_int(); gcc -O3 cannot see it */
 		int known = 0;
 		for (size_t s = 0; s < sizeof(strs) / sizeof(strs[0]); s++) {
 			if (strcmp(k, strs[s].key) != 0)

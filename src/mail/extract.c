@@ -36,6 +36,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <libxml/xmlreader.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -429,6 +431,43 @@ static void add_member(struct members *m, const char *raw)
 	m->v[m->n++] = s;
 }
 
+/* Member names. A ZIP entry's name is raw bytes: UTF-8 when the entry's
+ * general purpose flag bit 11 is set (APPNOTE.TXT 4.4.4, appendix D), else
+ * an unnamed code page (CP437 by the letter, GBK or Big5 from Chinese
+ * Windows). libarchive converts flagged names to the locale's charset and
+ * drops a name it cannot convert; in the worker's C locale that is every
+ * non-ASCII UTF-8 name. So the headers are read under a UTF-8 LC_CTYPE
+ * (uselocale, this thread only): flagged names then come out as they are,
+ * unflagged ones are copied raw (libarchive converts them only when told
+ * a hdrcharset), and add_member() decodes both: UTF-8 when valid, else
+ * the charset guess of text.c. The locale is made once, before the
+ * sandbox shuts the file system (mail_extract_warm_up). */
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+static locale_t utf8_ctype = (locale_t)0;
+
+static void utf8_ctype_init(void)
+{
+	static const char *const names[] = {"C.UTF-8", "C.utf8", "en_US.UTF-8"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && utf8_ctype == (locale_t)0; i++)
+		utf8_ctype = newlocale(LC_CTYPE_MASK, names[i], (locale_t)0);
+}
+
+void mail_extract_warm_up(void)
+{
+	pthread_once(&utf8_once, utf8_ctype_init);
+}
+
+/* archive_read_next_header() under the UTF-8 LC_CTYPE (when there is one). */
+static int next_header(struct archive *a, struct archive_entry **e)
+{
+	mail_extract_warm_up();
+	locale_t old = utf8_ctype != (locale_t)0 ? uselocale(utf8_ctype) : (locale_t)0;
+	int r = archive_read_next_header(a, e);
+	if (old != (locale_t)0)
+		uselocale(old);
+	return r;
+}
+
 /* Reads the current member's data into data (max: the input limit),
  * counting the archive's uncompressed bytes. */
 static enum mail_outcome read_member(struct mail_extract *x, struct archive *a, size_t arch_n,
@@ -471,14 +510,14 @@ static enum mail_outcome zip_text(struct mail_extract *x, const unsigned char *p
 		archive_read_free(a);
 		return MAIL_X_CORRUPT;
 	}
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+	while ((r = next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		if (count++ >= mail_lim_zip_members(x->lim)) {
 			res = worse(res, MAIL_X_LIMITS);
 			break;
 		}
-		const char *name = archive_entry_pathname_utf8(e);
-		if (name == NULL)
-			name = archive_entry_pathname(e);
+		/* The raw bytes (see next_header); NULL only for a flagged name
+		 * that is not UTF-8, or without a UTF-8 locale. */
+		const char *name = archive_entry_pathname(e);
 		if (name == NULL)
 			continue;
 		if (m != NULL)

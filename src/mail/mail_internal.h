@@ -136,6 +136,9 @@ int mail_text_part(const struct mail_part_info *pi, const unsigned char *p, size
 enum mail_outcome mail_extract_attachment(struct mail_extract *x, const struct mail_part_info *pi,
 					  const unsigned char *p, size_t n, struct buf *out,
 					  char ***members_r, size_t *n_members_r);
+/* Loads what ZIP member names need (a UTF-8 LC_CTYPE locale), before the
+ * sandbox; called again lazily, so optional outside it. */
+void mail_extract_warm_up(void);
 
 /* --- pdf.c ------------------------------------------------------------ */
 

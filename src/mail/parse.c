@@ -11,7 +11,9 @@
  *     (itself cut to max_header_bytes) and the doc says so (MAIL_F_LIMITS,
  *     doc->error).
  *  3. GMime parses from a memory stream over the caller's bytes (no copy;
- *     parts stay substreams of it). Parser warnings become flags.
+ *     parts stay substreams of it; the one exception is a header section
+ *     that no empty line ends, copied with one inserted where the body
+ *     starts). Parser warnings become flags.
  *  4. Header fields are decoded from their raw values: unfolded (RFC 5322
  *     section 2.2.3), charset labels rewritten to supersets (text.c), RFC
  *     2047 / RFC 2231 decoded by GMime with fallback charsets for
@@ -22,7 +24,9 @@
  *  5. The MIME tree is walked with the same limits again (a safety net for
  *     where scan.c and GMime disagree): part count, depth, attachments
  *     (name, type, decoded size), transfer encodings checked while they
- *     are decoded in bounded chunks (RFC 2045 section 6.7 and 6.8).
+ *     are decoded in bounded chunks (RFC 2045 section 6.7 and 6.8); a
+ *     "base64" part holding 8-bit bytes is taken as it is. A multipart
+ *     without parts gives its preamble as text.
  *  6. Text (issue 3): the decoded bytes of text parts that are not
  *     attachments become doc->body (charsets, RFC 3676 format=flowed and
  *     HTML by extract.c, text.c, html.c); each attachment's decoded bytes
@@ -195,6 +199,9 @@ static char *clean(struct pctx *c, const char *what, const char *p, size_t n)
 static char *prepare(struct pctx *c, const char *raw, const char *what)
 {
 	char *unf = g_mime_utils_header_unfold(raw != NULL ? raw : "");
+	/* Checked as written: the fix-up merges broken words into clean ones. */
+	if (mail_header_encoding_bad(unf))
+		note(c, MAIL_F_BAD_ENCODING, "undecodable encoded text in %s", what);
 	char *v = mail_charset_fixup(unf);
 	if (v == NULL)
 		v = xstrdup(unf);
@@ -205,8 +212,6 @@ static char *prepare(struct pctx *c, const char *raw, const char *what)
 		     "undeclared 8-bit text in %s decoded with a guessed "
 		     "charset",
 		     what);
-	if (mail_header_encoding_bad(v))
-		note(c, MAIL_F_BAD_ENCODING, "undecodable encoded text in %s", what);
 	return v;
 }
 
@@ -575,26 +580,44 @@ static void enc_check_end(struct enc_check *k)
 		k->bad = 1;
 }
 
-/* Decodes a leaf's content in bounded chunks: its decoded size, and its
- * transfer encoding checked. With keep, the decoded bytes are also kept
- * there up to its maximum (*over_r set when they did not fit). */
-static uint64_t leaf_size(struct pctx *c, GMimePart *part, struct buf *keep, int *over_r)
+/* 1 if what is left of the stream holds a byte >= 0x80; the stream is
+ * left where it was. */
+static int rest_has_8bit(GMimeStream *st)
+{
+	gint64 pos = g_mime_stream_tell(st);
+	unsigned char tmp[4096];
+	int found = 0;
+	for (;;) {
+		ssize_t r = g_mime_stream_read(st, (char *)tmp, sizeof(tmp));
+		if (r <= 0 || (found = has_8bit(tmp, (size_t)r)))
+			break;
+	}
+	if (pos >= 0)
+		g_mime_stream_seek(st, pos, GMIME_STREAM_SEEK_SET);
+	return found;
+}
+
+/* Decodes transfer-encoded content in bounded chunks: its decoded size,
+ * and its transfer encoding checked. With keep (empty on entry), the
+ * decoded bytes are also kept there up to its maximum (*over_r set when
+ * they did not fit).
+ *
+ * Content labelled base64 that holds a byte >= 0x80 is not base64 at all
+ * (8-bit text sent with a wrong label, common in Chinese spam): it is
+ * taken as it is, flagged MAIL_F_BAD_ENCODING (doc/search.md, "Text
+ * parts"). The check costs a pass only when the decoding stumbles: the
+ * base64 check meets a character outside the alphabet. */
+static uint64_t decode_stream(struct pctx *c, GMimeStream *st, GMimeContentEncoding enc,
+			      struct buf *keep, int *over_r)
 {
 	struct error err = ERROR_INIT;
-	const char *cte = part_field(GMIME_OBJECT(part), "Content-Transfer-Encoding");
-	if (cte != NULL && g_mime_part_get_content_encoding(part) == GMIME_CONTENT_ENCODING_DEFAULT)
-		note(c, MAIL_F_BAD_ENCODING, "unknown Content-Transfer-Encoding");
-	GMimeDataWrapper *dw = g_mime_part_get_content(part);
-	GMimeStream *st = dw != NULL ? g_mime_data_wrapper_get_stream(dw) : NULL;
-	if (st == NULL)
-		return 0;
-	GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(dw);
 	int decode = enc == GMIME_CONTENT_ENCODING_BASE64 ||
 		     enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
 		     enc == GMIME_CONTENT_ENCODING_UUENCODE;
 	GMimeEncoding state;
 	struct enc_check k = {.enc = enc};
 	uint64_t size = 0;
+	int over0 = over_r != NULL ? *over_r : 0, checked = 0;
 	g_mime_encoding_init_decode(&state, enc);
 	size_t need = g_mime_encoding_outlen(&state, CHUNK) + 16;
 	if (need > c->out_cap) {
@@ -609,6 +632,22 @@ static uint64_t leaf_size(struct pctx *c, GMimePart *part, struct buf *keep, int
 		if (r <= 0)
 			break;
 		enc_check_step(&k, (const unsigned char *)c->in, (size_t)r);
+		/* The chunks before this one were clean base64: this one and
+		 * the rest need a look, once. */
+		if (k.bad && !checked && enc == GMIME_CONTENT_ENCODING_BASE64) {
+			checked = 1;
+			if (has_8bit((const unsigned char *)c->in, (size_t)r) ||
+			    rest_has_8bit(st)) {
+				note(c, MAIL_F_BAD_ENCODING,
+				     "8-bit content labelled base64 taken as it is");
+				if (keep != NULL) {
+					buf_reset(keep);
+					*over_r = over0;
+				}
+				return decode_stream(c, st, GMIME_CONTENT_ENCODING_8BIT, keep,
+						     over_r);
+			}
+		}
 		size_t got =
 		    decode ? g_mime_encoding_step(&state, c->in, (size_t)r, c->out) : (size_t)r;
 		if (keep != NULL && !*over_r &&
@@ -627,6 +666,19 @@ static uint64_t leaf_size(struct pctx *c, GMimePart *part, struct buf *keep, int
 		note(c, MAIL_F_BAD_ENCODING, "broken %s content",
 		     enc == GMIME_CONTENT_ENCODING_BASE64 ? "base64" : "quoted-printable");
 	return size;
+}
+
+/* A leaf's decoded size (and bytes, into keep), as decode_stream(). */
+static uint64_t leaf_size(struct pctx *c, GMimePart *part, struct buf *keep, int *over_r)
+{
+	const char *cte = part_field(GMIME_OBJECT(part), "Content-Transfer-Encoding");
+	if (cte != NULL && g_mime_part_get_content_encoding(part) == GMIME_CONTENT_ENCODING_DEFAULT)
+		note(c, MAIL_F_BAD_ENCODING, "unknown Content-Transfer-Encoding");
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeStream *st = dw != NULL ? g_mime_data_wrapper_get_stream(dw) : NULL;
+	if (st == NULL)
+		return 0;
+	return decode_stream(c, st, g_mime_data_wrapper_get_encoding(dw), keep, over_r);
 }
 
 /* Records an attachment; returns its index, or SIZE_MAX past the bound. */
@@ -732,6 +784,48 @@ static void body_leaf(struct pctx *c, GMimeObject *o)
 	buf_release(&t);
 	buf_release(&raw);
 	free(ctype);
+}
+
+/* A multipart without any part (its boundary never appears, or only its
+ * closing delimiter does): GMime keeps what it holds as the preamble,
+ * which is then the text of the message (doc/search.md, "Text parts"):
+ * a text/plain part with the multipart's charset parameter and transfer
+ * encoding. */
+static void childless_multipart(struct pctx *c, GMimeObject *o)
+{
+	const char *pre = g_mime_multipart_get_prologue(GMIME_MULTIPART(o));
+	if (c->sink == NULL || pre == NULL || pre[0] == '\0')
+		return;
+	const char *cte = part_field(o, "Content-Transfer-Encoding");
+	GMimeContentEncoding enc = GMIME_CONTENT_ENCODING_DEFAULT;
+	if (cte != NULL) {
+		char *v = g_strstrip(g_strdup(cte));
+		enc = g_mime_content_encoding_from_string(v);
+		g_free(v);
+	}
+	struct buf raw, t;
+	int over = 0;
+	buf_init(&raw, (size_t)mail_lim_input(c->lim));
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(pre, strlen(pre));
+	c->leaf_bytes += decode_stream(c, st, enc, &raw, &over);
+	g_object_unref(st);
+	if (over)
+		note(c, MAIL_F_LIMITS, "a text part larger than %llu bytes was cut",
+		     (unsigned long long)mail_lim_input(c->lim));
+	uint64_t room = c->sink->max - c->sink->len;
+	if (room > c->x.text_left)
+		room = c->x.text_left;
+	buf_init(&t, (size_t)room);
+	struct mail_part_info pi;
+	uint32_t fl = 0;
+	part_info(o, "text/plain", NULL, &pi);
+	if (mail_text_part(&pi, raw.data != NULL ? raw.data : (const unsigned char *)"", raw.len,
+			   &t, &fl))
+		note(c, MAIL_F_LIMITS, "text of the body cut at the text limit");
+	text_flags(c, fl, "a multipart without parts");
+	sink_add(c, c->sink, t.data != NULL ? (const char *)t.data : "", t.len, "the body");
+	buf_release(&t);
+	buf_release(&raw);
 }
 
 static void set_outcome(struct mail_attachment *a, enum mail_outcome o)
@@ -908,6 +1002,8 @@ static void walk(struct pctx *c, GMimeObject *o, uint32_t depth)
 	if (GMIME_IS_MULTIPART(o)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(o);
 		int n = g_mime_multipart_get_count(mp);
+		if (n == 0)
+			childless_multipart(c, o);
 		for (int i = 0; i < n && !c->stopped; i++)
 			walk(c, g_mime_multipart_get_part(mp, i), depth + 1);
 	} else if (GMIME_IS_MESSAGE_PART(o)) {
@@ -986,6 +1082,37 @@ static unsigned char *headers_only_copy(const unsigned char *m, size_t hlen, uin
 	return h;
 }
 
+/* A header section that no empty line ends: where the body starts, at the
+ * first line that is neither a field nor a continuation line (what
+ * RFC 5322 readers do; GMime would skip such lines as broken fields and
+ * take the whole message as its header section). 0 when there is none. */
+static size_t unended_header(const unsigned char *m, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		const unsigned char *nl = memchr(m + i, '\n', n - i);
+		size_t e = nl != NULL ? (size_t)(nl - m) : n;
+		size_t len = e > i && m[e - 1] == '\r' ? e - 1 - i : e - i;
+		if (i > 0 && m[i] != ' ' && m[i] != '\t' && !mail_is_field_line(m + i, len))
+			return i;
+		i = e + 1;
+	}
+	return 0;
+}
+
+/* A copy of m[0..n) with an empty line (the line end of the line before
+ * it) inserted at offset at. Caller frees. */
+static unsigned char *with_empty_line(const unsigned char *m, size_t n, size_t at, size_t *n_r)
+{
+	size_t eol = at >= 2 && m[at - 2] == '\r' ? 2 : 1;
+	unsigned char *f = xmalloc(n + eol);
+	memcpy(f, m, at);
+	memcpy(f + at, eol == 2 ? "\r\n" : "\n", eol);
+	memcpy(f + at + eol, m + at, n - at);
+	*n_r = n + eol;
+	return f;
+}
+
 int mail_parse(const unsigned char *p, size_t n, const struct mail_limits *lim,
 	       struct mail_doc *doc, struct error *err)
 {
@@ -1020,6 +1147,19 @@ int mail_parse_opts(const unsigned char *p, size_t n, const struct mail_limits *
 	const unsigned char *m = p + start;
 	size_t mn = n - start, body;
 	size_t hlen = mail_header_len(m, mn, &body);
+	unsigned char *fixed = NULL;
+	if (hlen == mn && n <= lim->max_message_size) { /* no empty line */
+		size_t at = unended_header(m, mn);
+		if (at > 0) {
+			fixed = with_empty_line(m, mn, at, &mn);
+			m = fixed;
+			hlen = mail_header_len(m, mn, &body);
+			note(&c, MAIL_F_NOT_MIME,
+			     "no empty line after the header section: the body starts at "
+			     "offset %zu",
+			     start + at);
+		}
+	}
 	if (has_8bit(m, hlen < lim->max_header_bytes ? hlen : lim->max_header_bytes))
 		doc->flags |= MAIL_F_8BIT_HEADERS;
 
@@ -1081,6 +1221,7 @@ int mail_parse_opts(const unsigned char *p, size_t n, const struct mail_limits *
 	free(c.in);
 	free(c.out);
 	free(copy);
+	free(fixed);
 	if (c.body.len > 0)
 		doc->body = (char *)buf_detach(&c.body, NULL);
 	buf_release(&c.body);

@@ -173,6 +173,7 @@ static void warm_up(const struct mail_limits *lim)
 	mail_doc_init(&doc);
 	xmlInitParser();
 	mail_pdf_warm_up();
+	mail_extract_warm_up();
 	mail_parse((const unsigned char *)warm_message, sizeof(warm_message) - 1, lim, &doc, &err);
 	struct buf out;
 	buf_init(&out, MAIL_DOC_MAX_JSON);

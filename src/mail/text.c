@@ -13,6 +13,14 @@
  * rewrite happens on the raw header text (RFC 2047 encoded words, RFC 2231
  * extended parameters) before GMime decodes it.
  *
+ * In the same pass, each run of adjacent encoded words of one charset
+ * (separated by nothing but linear white space) becomes a single B word:
+ * RFC 2047 section 6.2 says such words are concatenated, and mailers split
+ * multi-byte characters across them, so the payloads are decoded and their
+ * bytes joined before the one charset conversion. (GMime 3.2 joins such
+ * words itself, but drops everything after a word that ends in base64
+ * padding: "=?utf-8?B?MQ==?= =?utf-8?B?5pyI?=" gave "1".)
+ *
  * mail_header_encoding_bad() re-checks what GMime decodes silently: GMime
  * turns an unknown charset or broken bytes into '?' without telling; the
  * archive wants MAIL_F_BAD_ENCODING for those. Adjacent encoded words of
@@ -231,6 +239,76 @@ struct word {
 };
 
 static int word_parse(const char *s, size_t n, size_t i, struct word *w);
+static int word_decode(char enc, const char *p, size_t n, unsigned char *out, size_t *len);
+
+/* The charset a word is decoded with: its label's superset, else the
+ * label itself. */
+static const char *word_charset(const struct word *w, size_t *n_r)
+{
+	const char *sup = mail_charset_superset(w->cs, w->cs_n);
+	*n_r = sup != NULL ? strlen(sup) : w->cs_n;
+	return sup != NULL ? sup : w->cs;
+}
+
+static int same_charset(const struct word *a, const struct word *b)
+{
+	size_t an, bn;
+	const char *as = word_charset(a, &an), *bs = word_charset(b, &bn);
+	return an == bn && strncasecmp(as, bs, an) == 0;
+}
+
+/* The encoded word of the same charset as w that follows it after only
+ * linear white space (RFC 2047 section 6.2), if any. */
+static int word_next(const char *s, size_t n, const struct word *w, struct word *next)
+{
+	size_t k = w->end;
+	while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r' || s[k] == '\n'))
+		k++;
+	return k + 1 < n && s[k] == '=' && s[k + 1] == '?' && word_parse(s, n, k, next) &&
+	       same_charset(w, next);
+}
+
+/* Appends the run of adjacent encoded words of one charset that starts
+ * with first as a single B word: the payloads decoded and concatenated
+ * (bytes, not characters: a character may be split across words), then
+ * encoded once. *end_r is where the run ends. 0 if the run is a single
+ * word (nothing appended), 1 if appended, -1 if out is full. A broken
+ * payload is merged with what could be decoded of it (the caller checks
+ * the value as written with mail_header_encoding_bad()). */
+static int run_merge(const char *s, size_t n, const struct word *first, struct buf *out,
+		     size_t *end_r)
+{
+	struct error err = ERROR_INIT;
+	struct word w = *first, next;
+	size_t words = 1, bytes = first->text_n;
+	while (word_next(s, n, &w, &next)) {
+		w = next;
+		words++;
+		bytes += w.text_n;
+	}
+	if (words == 1)
+		return 0;
+	/* Decoded payloads are never longer than their text. */
+	unsigned char *raw = xmalloc(bytes + 1);
+	size_t len = 0, cs_n;
+	w = *first;
+	for (size_t k = 0; k < words; k++) {
+		word_decode(w.enc, w.text, w.text_n, raw, &len);
+		if (k + 1 < words && word_next(s, n, &w, &next))
+			w = next;
+	}
+	const char *cs = word_charset(first, &cs_n);
+	gchar *b64 = g_base64_encode(raw, len);
+	int rc = buf_append(out, "=?", 2, &err) < 0 || buf_append(out, cs, cs_n, &err) < 0 ||
+			 buf_append(out, "?B?", 3, &err) < 0 ||
+			 buf_append_str(out, b64, &err) < 0 || buf_append(out, "?=", 2, &err) < 0
+		     ? -1
+		     : 1;
+	g_free(b64);
+	*end_r = w.end;
+	free(raw);
+	return rc;
+}
 
 char *mail_charset_fixup(const char *s)
 {
@@ -238,18 +316,35 @@ char *mail_charset_fixup(const char *s)
 	struct buf out;
 	struct error err = ERROR_INIT;
 	int changed = 0;
-	size_t i = 0, copied = 0;
-	/* Every rewrite replaces a label of at least 2 bytes by at most 10. */
+	size_t i = 0, copied = 0, no_word = 0;
+	/* A rewritten label grows from at least 2 bytes to at most 10; a run
+	 * of words shrinks to one word of at most 4/3 of its payloads. */
 	buf_init(&out, n * 6 + 16);
 	while (i < n) {
 		size_t at = 0, l = 0;
 		struct word w;
 		if (s[i] == '=' && s[i + 1] == '?') {
 			/* RFC 2047: =?charset[*lang]?enc?text?=, only whole words */
-			if (word_parse(s, n, i, &w)) {
-				at = i + 2;
-				l = w.cs_n;
+			if (i < no_word || !word_parse(s, n, i, &w)) {
+				if (i >= no_word)
+					no_word = w.end;
+				i++;
+				continue;
 			}
+			size_t end;
+			if (buf_append(&out, s + copied, i - copied, &err) < 0)
+				goto fail;
+			int r = run_merge(s, n, &w, &out, &end);
+			if (r < 0)
+				goto fail;
+			if (r > 0) {
+				copied = i = end;
+				changed = 1;
+				continue;
+			}
+			copied = i; /* appended up to here */
+			at = i + 2;
+			l = w.cs_n;
 		} else if (s[i] == '*' && s[i + 1] == '=') {
 			/* RFC 2231: name*=charset'lang'value (maybe quoted) */
 			at = i + 2;
@@ -338,9 +433,14 @@ static int b64_value(unsigned char c)
 }
 
 /* Decodes an encoded word's payload, appending at out[*len] (out has room
- * for n more bytes). Returns 1 if the payload is broken. */
+ * for n more bytes). Leniently, so that one broken word in a run does not
+ * cost the others: B skips characters outside the base64 alphabet and
+ * '=' (a dangling sixth bit group is dropped), Q keeps a '=' that does not
+ * start "=XX" as it is (one at the very end is dropped). Returns 1 if the
+ * payload is broken. */
 static int word_decode(char enc, const char *p, size_t n, unsigned char *out, size_t *len)
 {
+	int bad = 0;
 	if (enc == 'b' || enc == 'B') {
 		uint32_t acc = 0;
 		size_t chars = 0, pads = 0;
@@ -351,7 +451,9 @@ static int word_decode(char enc, const char *p, size_t n, unsigned char *out, si
 			}
 			int v = b64_value((unsigned char)p[i]);
 			if (v < 0 || pads > 0)
-				return 1;
+				bad = 1;
+			if (v < 0)
+				continue;
 			acc = (acc << 6) | (uint32_t)v;
 			if (++chars % 4 == 0) {
 				out[(*len)++] = (unsigned char)(acc >> 16);
@@ -361,38 +463,42 @@ static int word_decode(char enc, const char *p, size_t n, unsigned char *out, si
 			}
 		}
 		if (chars % 4 == 1 || pads > 2)
-			return 1;
+			bad = 1;
 		if (chars % 4 == 2) {
 			out[(*len)++] = (unsigned char)(acc >> 4);
 		} else if (chars % 4 == 3) {
 			out[(*len)++] = (unsigned char)(acc >> 10);
 			out[(*len)++] = (unsigned char)(acc >> 2);
 		}
-		return 0;
+		return bad;
 	}
 	for (size_t i = 0; i < n; i++) {
+		int hi = i + 2 < n ? hex_nibble((unsigned char)p[i + 1]) : -1;
+		int lo = i + 2 < n ? hex_nibble((unsigned char)p[i + 2]) : -1;
 		if (p[i] == '_') {
 			out[(*len)++] = ' ';
-		} else if (p[i] == '=') {
-			if (i + 2 >= n)
-				return 1;
-			int hi = hex_nibble((unsigned char)p[i + 1]);
-			int lo = hex_nibble((unsigned char)p[i + 2]);
-			if (hi < 0 || lo < 0)
-				return 1;
+		} else if (p[i] == '=' && hi >= 0 && lo >= 0) {
 			out[(*len)++] = (unsigned char)(hi << 4 | lo);
 			i += 2;
+		} else if (p[i] == '=') {
+			bad = 1;
+			if (i + 1 < n)
+				out[(*len)++] = '=';
 		} else {
 			out[(*len)++] = (unsigned char)p[i];
 		}
 	}
-	return 0;
+	return bad;
 }
 
-/* Parses an encoded word at s[i] ("=?..."); 0 if there is none. */
+/* Parses an encoded word at s[i] ("=?..."); 0 if there is none, and then
+ * w->end is where the next word may start: past the white space or end
+ * where the payload ran out without "?=" (no word starting before can
+ * end sooner), else i + 1. This keeps the scans of a value linear. */
 static int word_parse(const char *s, size_t n, size_t i, struct word *w)
 {
 	size_t p = i + 2, l = label_len(s + p);
+	w->end = i + 1;
 	if (l == 0)
 		return 0;
 	w->cs = s + p;
@@ -409,12 +515,16 @@ static int word_parse(const char *s, size_t n, size_t i, struct word *w)
 	p += 3;
 	w->text = s + p;
 	while (p + 1 < n && !(s[p] == '?' && s[p + 1] == '=')) {
-		if (s[p] == ' ' || s[p] == '\t' || s[p] == '\r' || s[p] == '\n')
+		if (s[p] == ' ' || s[p] == '\t' || s[p] == '\r' || s[p] == '\n') {
+			w->end = p;
 			return 0;
+		}
 		p++;
 	}
-	if (p + 1 >= n)
+	if (p + 1 >= n) {
+		w->end = n;
 		return 0;
+	}
 	w->text_n = (size_t)(s + p - w->text);
 	w->end = p + 2;
 	return 1;
@@ -453,34 +563,41 @@ int mail_header_encoding_bad(const char *s)
 {
 	size_t n = strlen(s);
 	unsigned char *pend = xmalloc(n + 1);
-	size_t pend_n = 0;
-	const char *pend_cs = NULL;
-	size_t pend_cs_n = 0, last_end = 0;
-	int bad = 0;
+	size_t pend_n = 0, no_word = 0;
+	struct word run = {0}; /* the first word of the pending run */
+	struct word prev = {0};
+	int bad = 0, have = 0;
 	for (size_t i = 0; i + 1 < n && !bad;) {
 		struct word w;
-		if (s[i] != '=' || s[i + 1] != '?' || !word_parse(s, n, i, &w)) {
+		if (s[i] != '=' || s[i + 1] != '?') {
 			i++;
 			continue;
 		}
-		int adjacent = pend_cs != NULL && w.cs_n == pend_cs_n &&
-			       strncasecmp(w.cs, pend_cs, pend_cs_n) == 0;
-		for (size_t k = last_end; adjacent && k < i; k++)
+		if (i < no_word || !word_parse(s, n, i, &w)) {
+			if (i >= no_word)
+				no_word = w.end;
+			i++;
+			continue;
+		}
+		/* One run as in mail_charset_fixup(): same charset, white space. */
+		int adjacent = have && same_charset(&prev, &w);
+		for (size_t k = prev.end; adjacent && k < i; k++)
 			if (strchr(" \t\r\n", s[k]) == NULL)
 				adjacent = 0;
-		if (!adjacent && pend_cs != NULL) {
-			bad |= convert_bad(pend_cs, pend_cs_n, pend, pend_n);
+		if (!adjacent && have) {
+			bad |= convert_bad(run.cs, run.cs_n, pend, pend_n);
 			pend_n = 0;
 		}
-		pend_cs = w.cs;
-		pend_cs_n = w.cs_n;
+		if (!adjacent)
+			run = w;
+		have = 1;
 		/* Decoded payloads are never longer than their text. */
 		bad |= word_decode(w.enc, w.text, w.text_n, pend, &pend_n);
-		last_end = w.end;
+		prev = w;
 		i = w.end;
 	}
-	if (!bad && pend_cs != NULL)
-		bad |= convert_bad(pend_cs, pend_cs_n, pend, pend_n);
+	if (!bad && have)
+		bad |= convert_bad(run.cs, run.cs_n, pend, pend_n);
 	free(pend);
 	if (!bad)
 		bad = rfc2231_bad(s, n);

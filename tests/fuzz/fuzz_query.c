@@ -46,7 +46,7 @@ static sqlite3 *index_db(void)
 	    " (2, 2, 0, 'a@corp.com', NULL), (3, 1, 0, 'a@corp.com', NULL),"
 	    " (3, 3, 0, 'c@corp.com', NULL);"
 	    "INSERT INTO labels VALUES (1, 'Inbox'), (3, 'Sent');"
-	    "INSERT INTO attachments VALUES (2, 0, 'r.pdf', 'application/pdf', 10);"
+	    "INSERT INTO attachments(message, pos, filename, content_type, size) VALUES (2, 0, 'r.pdf', 'application/pdf', 10);"
 	    "INSERT INTO deliveries(id, message, source, origin, received)"
 	    " VALUES (1, 3, 't', 'o', 0);"
 	    "INSERT INTO delivery_rcpts VALUES (1, 0, 'd@corp.com');"

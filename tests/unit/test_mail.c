@@ -190,6 +190,46 @@ static const struct parse_case parse_cases[] = {
      NULL, -1, NULL, NULL, 0, NULL},
     {"UTF-8 split across words", HDRS "Subject: =?utf-8?B?5Lit?= =?utf-8?B?5paH?= x\n\nx\n",
      "中文 x", 0, MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    /* RFC 2047 section 6.2: adjacent words of one charset are joined as
+     * bytes before the charset conversion (GMime alone lost everything
+     * after a word ending in base64 padding). */
+    {"adjacent words, first padded", HDRS "Subject: =?utf-8?B?MQ==?= =?utf-8?B?5pyI?=\n\nx\n",
+     "1月", 0, MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"adjacent words without white space", HDRS "Subject: =?utf-8?B?MQ==?==?utf-8?B?5pyI?=\n\nx\n",
+     "1月", 0, MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"UTF-8 character split, padded",
+     HDRS "Subject: =?utf-8?B?5Lqk5g==?=\n\t=?UTF-8?B?mJM=?= end\n\nx\n", "交易 end", 0,
+     MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"GB2312 character split, Q then B",
+     HDRS "Subject: =?gb2312?Q?=B2=E2=CA?= =?GB2312?B?1A==?=\n\nx\n", "测试", 0,
+     MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"GB2312 and GBK labels join (one superset)",
+     HDRS "Subject: =?gb2312?Q?=B2=E2=CA?= =?gbk?B?1A==?=\n\nx\n", "测试", 0, MAIL_F_BAD_ENCODING,
+     NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"ISO-2022-JP split across words",
+     HDRS "Subject: =?iso-2022-jp?B?GyRCRnw=?= =?iso-2022-jp?B?S1w4bBsoQg==?=\n\nx\n", "日本語", 0,
+     MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"adjacent words of two charsets", HDRS "Subject: =?utf-8?B?5Lit?= =?gb2312?B?zsQ=?=\n\nx\n",
+     "中文", 0, MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"text between words is kept", HDRS "Subject: =?utf-8?B?MQ==?= - =?utf-8?B?5pyI?=\n\nx\n",
+     "1 - 月", 0, MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"broken word in a run", HDRS "Subject: =?utf-8?Q?a=ZZ?= =?utf-8?B?5pyI?=\n\nx\n", NULL,
+     MAIL_F_BAD_ENCODING, 0, NULL, NULL, -1, NULL, NULL, 0, NULL},
+    {"display name split across words",
+     "From: =?utf-8?B?5Lqk5g==?= =?utf-8?B?mJM=?= <a@b.example>\nSubject: s\n\nx\n", "s", 0,
+     MAIL_F_BAD_ENCODING, "交易", "a@b.example", -1, NULL, NULL, 0, NULL},
+    {"file name split across words",
+     HDRS "Subject: s\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+	  "Content-Type: application/pdf\nContent-Disposition: attachment;\n"
+	  " filename=\"=?utf-8?B?MjAyNS0wMS0wNuQ=?= =?utf-8?B?uqTmmJPnorroqo3mm7gucGRm?=\"\n"
+	  "\nabc\n--b--\n",
+     "s", 0, MAIL_F_BAD_ENCODING, NULL, NULL, 1, "2025-01-06交易確認書.pdf", "application/pdf", 3,
+     NULL},
+    {"RFC 2231 continuations split a GB2312 character",
+     HDRS "Subject: s\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+	  "Content-Type: application/pdf\nContent-Disposition: attachment;\n"
+	  " filename*0*=gb2312''%B1%A8%B8; filename*1*=%E6.pdf\n\nabc\n--b--\n",
+     "s", 0, MAIL_F_BAD_ENCODING, NULL, NULL, 1, "报告.pdf", "application/pdf", 3, NULL},
     {"mixed plain and encoded text", HDRS "Subject: Re: =?utf-8?B?5Lit5paH?= report\n\nx\n",
      "Re: 中文 report", 0, MAIL_F_BAD_ENCODING, NULL, NULL, -1, NULL, NULL, 0, NULL},
     {"ISO-8859-1 label holding windows-1252", HDRS "Subject: =?iso-8859-1?Q?=80_5?=\n\nx\n", "€ 5",
@@ -296,6 +336,10 @@ static const struct parse_case parse_cases[] = {
      MAIL_F_NOT_MIME, "", "a@b.c", 0, NULL, NULL, 0, NULL},
     {"headers only", "Subject: only\nFrom: a@b.c", "only", MAIL_F_NO_MESSAGE_ID, MAIL_F_NOT_MIME,
      NULL, NULL, 0, NULL, NULL, 0, NULL},
+    {"header section ended by the last line", HDRS "Subject: s\nX-A: b\n\n", "s", 0,
+     MAIL_F_NOT_MIME, NULL, NULL, 0, NULL, NULL, 0, NULL},
+    {"header section ended by the last line, CRLF", "From: a@b.c\r\nSubject: s\r\n\r\n", "s", 0,
+     MAIL_F_NOT_MIME, NULL, NULL, 0, NULL, NULL, 0, NULL},
 };
 
 static void check_case(const struct parse_case *c, const struct mail_doc *doc)
@@ -1517,6 +1561,58 @@ static const struct text_case text_cases[] = {
     {"raw UTF-8 header", HDR "Subject: \xe4\xb8\xad\n\nx\n", "x", MAIL_F_8BIT_HEADERS, "中",
      "utf-8"},
     {"empty body", HDR "\n\n", NULL, 0, NULL, NULL},
+    /* base64 label on 8-bit content: taken as it is (doc/search.md) */
+    {"base64 label on raw GBK text",
+     HDR "Content-Type: text/plain; charset=gb2312\nContent-Transfer-Encoding: base64\n\n"
+	 "\xd6\xd0\xce\xc4 ABCD\n\xb2\xe2\xca\xd4\n",
+     "中文 ABCD\n测试", MAIL_F_BAD_ENCODING, NULL, NULL},
+    {"base64 label on raw UTF-8 text, valid base64 first",
+     HDR "Content-Transfer-Encoding: base64\n\naGVsbG8=\n中文\n", "aGVsbG8=\n中文",
+     MAIL_F_BAD_ENCODING, NULL, NULL},
+    {"base64 with a stray character still decodes",
+     HDR "Content-Transfer-Encoding: base64\n\naGVsbG8g*d29ybGQ=\n", "hello world",
+     MAIL_F_BAD_ENCODING, NULL, NULL},
+    {"base64 part in a multipart, 8-bit",
+     HDR "Content-Type: multipart/alternative; boundary=b\n\n--b\n"
+	 "Content-Type: text/plain; charset=gbk\nContent-Transfer-Encoding: base64\n\n"
+	 "\xd6\xd0\xce\xc4\n--b\nContent-Type: text/plain\n"
+	 "Content-Transfer-Encoding: base64\n\naGVsbG8=\n--b--\n",
+     "中文\n\nhello", MAIL_F_BAD_ENCODING, NULL, NULL},
+    /* a multipart without parts: its preamble is text/plain */
+    {"multipart whose boundary never appears",
+     HDR "Content-Type: multipart/mixed; boundary=\"nowhere\"\n\nlost text\nline 2\n",
+     "lost text\nline 2", 0, NULL, NULL},
+    {"childless multipart with a charset",
+     HDR "Content-Type: multipart/alternative; boundary=x; charset=gb2312\n\n"
+	 "\xd6\xd0\xce\xc4\xb2\xe2\xca\xd4\n",
+     "中文测试", 0, NULL, NULL},
+    {"childless multipart, undeclared charset",
+     HDR "Content-Type: multipart/related; boundary=x\n\n\xd6\xd0\xce\xc4\xb2\xe2\xca\xd4\n",
+     "中文测试", MAIL_F_CHARSET_GUESSED, NULL, NULL},
+    {"childless multipart: only the closing delimiter",
+     HDR "Content-Type: multipart/mixed; boundary=x\n\npreamble text\n--x--\nepilogue\n",
+     "preamble text", 0, NULL, NULL},
+    {"childless multipart with a transfer encoding",
+     HDR "Content-Type: multipart/mixed; boundary=x\nContent-Transfer-Encoding: base64\n\n"
+	 "aGVsbG8gd29ybGQ=\n",
+     "hello world", 0, NULL, NULL},
+    {"childless multipart inside a multipart",
+     HDR "Content-Type: multipart/mixed; boundary=o\n\n--o\n"
+	 "Content-Type: multipart/alternative; boundary=i\n\ninner text\n--o\n"
+	 "Content-Type: text/plain\n\nsecond\n--o--\n",
+     "inner text\n\nsecond", 0, NULL, NULL},
+    /* header sections that are not well formed */
+    {"a line that is not a field, then more fields",
+     HDR "Subject: s\nnot a field\nX-A: b\n\nthe body\n", "the body", MAIL_F_NOT_MIME, "s", NULL},
+    {"no empty line before the body",
+     HDR "Subject: s\nHello, the body starts here.\nSecond line: not a field? it is one.\n",
+     "Hello, the body starts here.\nSecond line: not a field? it is one.", MAIL_F_NOT_MIME, "s",
+     NULL},
+    {"no empty line, CRLF",
+     "From: a@example.com\r\nSubject: s\r\n\xe4\xb8\xad\xe6\x96\x87\r\nline 2\r\n", "中文\nline 2",
+     MAIL_F_NOT_MIME, "s", NULL},
+    {"folded fields and no body", HDR "Subject: s\n x\nX-A: b", NULL, 0, "s x", NULL},
+    {"fields, then only the empty line", HDR "Subject: s\nX-A: b\n\n", NULL, 0, "s", NULL},
 };
 
 static void test_text_table(void **state)
@@ -1543,6 +1639,101 @@ static void test_text_table(void **state)
 	}
 }
 
+/* Header values full of "=?" that never make an encoded word, or of
+ * broken words: custos's own scans (the run merging and the encoding
+ * check) are linear (a quadratic scan took a minute on 400 KB), and runs
+ * of broken words still decode. GMime's decoder itself is quadratic on
+ * the first kind, so the whole parse is timed on a small value only. */
+static void test_encoded_word_scans(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *unit;
+		const char *subject_start; /* NULL: not checked */
+	} cases[] = {
+	    {"=?a?B?x", "=?a?B?x=?a?B?x"},
+	    {"=?utf-8?Q?a=ZZ?= ", "a=ZZa=ZZ"},
+	    {"=?utf-8?B?5Lit?=\n =?utf-8?B?!?=\n ", "中中"},
+	    {"=?x*=?utf-8?", NULL},
+	};
+	struct mail_limits lim = limits();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b;
+		struct error err = ERROR_INIT;
+		struct mail_doc doc;
+		buf_init(&b, BUF_UNLIMITED);
+		while (b.len < 400 * 1000)
+			buf_append_str(&b, cases[i].unit, &err);
+		double t0 = now_s();
+		char *fixed = mail_charset_fixup((const char *)b.data);
+		mail_header_encoding_bad((const char *)b.data);
+		double dt = now_s() - t0;
+		free(fixed);
+		if (dt > 2.0)
+			fail_msg("case %zu: %.1f s", i, dt);
+		buf_reset(&b);
+		buf_append_str(&b, "From: a@b.c\nSubject: ", &err);
+		while (b.len < 4000)
+			buf_append_str(&b, cases[i].unit, &err);
+		buf_append_str(&b, "\n\nbody\n", &err);
+		parse_with((const char *)b.data, b.len, &lim, &doc);
+		if (cases[i].subject_start != NULL &&
+		    (doc.subject == NULL ||
+		     strncmp(doc.subject, cases[i].subject_start, strlen(cases[i].subject_start))))
+			fail_msg("case %zu: subject \"%.40s\"", i,
+				 doc.subject ? doc.subject : "(null)");
+		mail_doc_release(&doc);
+		buf_release(&b);
+	}
+}
+
+/* Base64 bodies larger than one decoding chunk (64 KiB): the 8-bit check
+ * must see bytes far from the start, and run once. */
+static void test_base64_8bit_late(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *stray; /* put near the start */
+		const char *late;  /* put after 100 KB of base64 */
+		int identity;	   /* the content is taken as it is */
+	} cases[] = {
+	    {"", "\xd6\xd0\xce\xc4\n", 1},
+	    {"*\n", "\xd6\xd0\xce\xc4\n", 1},
+	    {"*\n", "*\n", 0},
+	    {"", "", 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b;
+		struct error err = ERROR_INIT;
+		struct mail_doc doc;
+		buf_init(&b, BUF_UNLIMITED);
+		buf_append_str(&b, HDR "Content-Transfer-Encoding: base64\n\n", &err);
+		buf_append_str(&b, cases[i].stray, &err);
+		for (int k = 0; k < 1400; k++) /* "abc" x 57 per line */
+			buf_append_str(
+			    &b,
+			    "YWJjYWJjYWJjYWJjYWJjYWJjYWJjYWJjYWJjYWJjYWJjYWJjYWJjYWJjYWJj"
+			    "YWJjYWJjYWJjYWJj\n",
+			    &err);
+		buf_append_str(&b, cases[i].late, &err);
+		parse((const char *)b.data, &doc);
+		assert_non_null(doc.body);
+		if (cases[i].identity) {
+			assert_true(doc.flags & MAIL_F_BAD_ENCODING);
+			assert_non_null(strstr(doc.body, "YWJjYWJj"));
+			assert_non_null(strstr(doc.body, "中文"));
+			assert_non_null(strstr(doc.error, "8-bit content labelled base64"));
+		} else {
+			assert_null(strstr(doc.body, "YWJj"));
+			assert_int_equal(strncmp(doc.body, "abcabc", 6), 0);
+			assert_int_equal(strlen(doc.body), 1400 * 57);
+			assert_true(doc.error == NULL || strstr(doc.error, "8-bit") == NULL);
+		}
+		mail_doc_release(&doc);
+		buf_release(&b);
+	}
+}
+
 /* --- attachments (issue 3) ---------------------------------------------- */
 
 struct member {
@@ -1551,19 +1742,27 @@ struct member {
 	size_t len; /* 0: strlen(data) */
 };
 
-/* A ZIP archive in memory, with libarchive's writer. Caller frees. */
-static unsigned char *make_zip(const struct member *m, size_t n, size_t *len_r)
+/* A ZIP archive in memory, with libarchive's writer. With utf8, names
+ * are stored as UTF-8 with general purpose flag bit 11 set (as custos gen
+ * writes them); else as the raw bytes given, without the flag. Caller
+ * frees. */
+static unsigned char *make_zip(const struct member *m, size_t n, int utf8, size_t *len_r)
 {
 	size_t cap = 1 << 20, used = 0;
 	unsigned char *out = malloc(cap);
 	struct archive *a = archive_write_new();
 	assert_non_null(out);
 	assert_int_equal(archive_write_set_format_zip(a), ARCHIVE_OK);
+	if (utf8)
+		assert_int_equal(archive_write_set_options(a, "zip:hdrcharset=UTF-8"), ARCHIVE_OK);
 	assert_int_equal(archive_write_open_memory(a, out, cap, &used), ARCHIVE_OK);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = m[i].len ? m[i].len : strlen(m[i].data);
 		struct archive_entry *e = archive_entry_new();
-		archive_entry_set_pathname(e, m[i].name);
+		if (utf8)
+			archive_entry_set_pathname_utf8(e, m[i].name);
+		else
+			archive_entry_set_pathname(e, m[i].name);
 		archive_entry_set_size(e, (la_int64_t)len);
 		archive_entry_set_filetype(e, AE_IFREG);
 		archive_entry_set_perm(e, 0644);
@@ -1573,6 +1772,9 @@ static unsigned char *make_zip(const struct member *m, size_t n, size_t *len_r)
 	}
 	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
 	archive_write_free(a);
+	/* The first local header's flag bit 11 says whether names are UTF-8. */
+	assert_true(used > 8 && memcmp(out, "PK\x03\x04", 4) == 0);
+	assert_int_equal((out[7] & 0x08) != 0, utf8);
 	*len_r = used;
 	return out;
 }
@@ -1594,10 +1796,10 @@ static void add_part(struct buf *b, const char *ctype, const char *fname, const 
 }
 
 static void add_zip(struct buf *b, const char *ctype, const char *fname, const struct member *m,
-		    size_t n)
+		    size_t n, int utf8)
 {
 	size_t len;
-	unsigned char *z = make_zip(m, n, &len);
+	unsigned char *z = make_zip(m, n, utf8, &len);
 	add_part(b, ctype, fname, z, len);
 	free(z);
 }
@@ -1698,13 +1900,13 @@ static void build_attachment_message(struct buf *b)
 	    "body text\n",
 	    &err);
 	add_zip(b, "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-		"a.docx", docx, 3);
-	add_zip(b, "application/octet-stream", "a.xlsx", xlsx, 3);
-	add_zip(b, "application/octet-stream", "a.pptx", pptx, 2);
-	add_zip(b, "application/octet-stream", "a.odt", odt, 2);
-	add_zip(b, "application/zip", "a.zip", plain, 3);
+		"a.docx", docx, 3, 0);
+	add_zip(b, "application/octet-stream", "a.xlsx", xlsx, 3, 0);
+	add_zip(b, "application/octet-stream", "a.pptx", pptx, 2, 0);
+	add_zip(b, "application/octet-stream", "a.odt", odt, 2, 0);
+	add_zip(b, "application/zip", "a.zip", plain, 3, 0);
 	memset(zeros, '0', sizeof(zeros));
-	add_zip(b, "application/zip", "bomb.zip", bomb, 1);
+	add_zip(b, "application/zip", "bomb.zip", bomb, 1, 0);
 	add_part(b, "application/pdf", "a.pdf", pdf_latin, sizeof(pdf_latin) - 1);
 	add_part(b, "application/octet-stream", "cjk.pdf", pdf_cjk, sizeof(pdf_cjk) - 1);
 	add_part(b, "application/pdf", "locked.pdf", pdf_encrypted, sizeof(pdf_encrypted) - 1);
@@ -1715,6 +1917,22 @@ static void build_attachment_message(struct buf *b)
 		 "bad.docx", "corrupt", 7);
 	add_part(b, "image/png", "pic.png", "\x89PNG....", 8);
 	add_part(b, "application/octet-stream", "blob.bin", "\x01\x02\x03", 3);
+	/* non-ASCII member names: UTF-8 flagged, and raw GBK */
+	const struct member utf8_names[] = {
+	    {"TA确认数据20250130.csv", "基金代码,名称\n000001,华夏成长\n", 0},
+	    {"说明.txt", "这是说明文件。", 0},
+	    {"报告/年报.pdf", pdf_latin, sizeof(pdf_latin) - 1},
+	};
+	add_zip(b, "application/zip", "对账单_20250130.zip", utf8_names, 3, 1);
+	static const struct member gbk_names[] = {
+	    {"\xcb\xb5\xc3\xf7.txt", "\xd5\xe2\xca\xc7\xcb\xb5\xc3\xf7", 0}, /* 说明: 这是说明 */
+	};
+	add_zip(b, "application/x-zip-compressed", "gbk.zip", gbk_names, 1, 0);
+	/* 8-bit text labelled base64: taken as it is */
+	buf_append_str(b,
+		       "--B\nContent-Type: text/plain; charset=gbk; name=raw.txt\n"
+		       "Content-Transfer-Encoding: base64\n\n\xd6\xd0\xce\xc4 raw\n",
+		       &err);
 	buf_append_str(
 	    b,
 	    "--B\nContent-Type: message/rfc822\nContent-Disposition: attachment; "
@@ -1741,6 +1959,9 @@ static const struct att_want att_wants[] = {
     {"bad.docx", "corrupt", NULL, NULL},
     {"pic.png", "none", NULL, NULL},
     {"blob.bin", "none", NULL, NULL},
+    {"对账单_20250130.zip", "ok", "基金代码,名称\n000001,华夏成长", "TA确认数据20250130.csv"},
+    {"gbk.zip", "ok", "这是说明", "说明.txt"},
+    {"raw.txt", "ok", "中文 raw", NULL},
     {"fwd.eml", "ok", "Subject: inner subj\nFrom: Inner <in@x.y>\n\ninner body", NULL},
     {"inner.txt", "ok", "inner file", NULL},
 };
@@ -1923,15 +2144,26 @@ static void test_worker_extract(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sniff),	    cmocka_unit_test(test_parse_table),
-	    cmocka_unit_test(test_parse_details),   cmocka_unit_test(test_deep_nesting),
-	    cmocka_unit_test(test_other_limits),    cmocka_unit_test(test_100mb_message),
-	    cmocka_unit_test(test_json_round_trip), cmocka_unit_test(test_json_reject),
-	    cmocka_unit_test(test_json_reject_big), cmocka_unit_test(test_addr_normalize),
-	    cmocka_unit_test(test_worker_real),	    cmocka_unit_test(test_worker_fakes),
-	    cmocka_unit_test(test_worker_async),    cmocka_unit_test(test_worker_async_fakes),
-	    cmocka_unit_test(test_sandbox),	    cmocka_unit_test(test_text_table),
-	    cmocka_unit_test(test_attachments),	    cmocka_unit_test(test_rtf_and_html_edges),
+	    cmocka_unit_test(test_sniff),
+	    cmocka_unit_test(test_parse_table),
+	    cmocka_unit_test(test_parse_details),
+	    cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_other_limits),
+	    cmocka_unit_test(test_100mb_message),
+	    cmocka_unit_test(test_json_round_trip),
+	    cmocka_unit_test(test_json_reject),
+	    cmocka_unit_test(test_json_reject_big),
+	    cmocka_unit_test(test_addr_normalize),
+	    cmocka_unit_test(test_worker_real),
+	    cmocka_unit_test(test_worker_fakes),
+	    cmocka_unit_test(test_worker_async),
+	    cmocka_unit_test(test_worker_async_fakes),
+	    cmocka_unit_test(test_sandbox),
+	    cmocka_unit_test(test_text_table),
+	    cmocka_unit_test(test_base64_8bit_late),
+	    cmocka_unit_test(test_encoded_word_scans),
+	    cmocka_unit_test(test_attachments),
+	    cmocka_unit_test(test_rtf_and_html_edges),
 	    cmocka_unit_test(test_worker_extract),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -412,7 +412,7 @@ static void add_msg(sqlite3 *db, const struct msg *m)
 		sqlite3_free(sql);
 	}
 	if (m->filename != NULL) {
-		sql = sqlite3_mprintf("INSERT INTO attachments VALUES(%lld, 0, %Q, 'x/y', 10)",
+		sql = sqlite3_mprintf("INSERT INTO attachments(message, pos, filename, content_type, size) VALUES(%lld, 0, %Q, 'x/y', 10)",
 				      (long long)m->id, m->filename);
 		exec(db, sql);
 		sqlite3_free(sql);
