@@ -18,7 +18,8 @@ struct cli {
 	struct config cfg;
 	const char *config_path; /* -c, or NULL */
 	const char *archive_dir; /* -d, or NULL */
-	const char *exe;         /* path of this binary, for spawning workers */
+	const char *exe;         /* path of this binary */
+	char *worker_exe;        /* custos-worker, once resolved (cli_worker_exe) */
 	int quiet;
 };
 
@@ -39,6 +40,9 @@ struct archive;
 /* Resolves the archive directory and opens it; prints the error and
  * returns -1 on failure. */
 int cli_open_archive(struct cli *cli, const char *cmd, int writable, struct archive **a_r);
+/* The parse worker executable: $CUSTOS_WORKER, else custos-worker beside
+ * this binary, else the installed one. */
+const char *cli_worker_exe(struct cli *cli);
 /* Prints "custos NAME: message" to stderr; returns exit status 1. */
 int cli_fail(const char *cmd, const struct error *err);
 /* Prints the usage of a command to out. */
@@ -59,7 +63,6 @@ CMD(verify_proof);
 CMD(info);
 CMD(gen);
 CMD(config);
-CMD(parse_worker);
 CMD(parse);
 CMD(search);
 CMD(reindex);

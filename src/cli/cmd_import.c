@@ -257,7 +257,7 @@ CMD(import)
 	for (int i = 0; i < 2; i++)
 		buf_init(&r.slot[i].data, IMPORT_COPY_MAX);
 	int rc = 1;
-	if (mail_worker_start(&r.worker, cli->exe, &lim, &err) < 0)
+	if (mail_worker_start(&r.worker, cli_worker_exe(cli), &lim, &err) < 0)
 		goto fail;
 	uint64_t total = 0;
 	for (int i = optind; i < argc; i++)

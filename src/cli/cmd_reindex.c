@@ -159,7 +159,7 @@ CMD(reindex)
 		goto out;
 	struct mail_limits lim;
 	mail_limits_init(&lim, &cli->cfg);
-	if (mail_worker_start(&w, cli->exe, &lim, &err) < 0)
+	if (mail_worker_start(&w, cli_worker_exe(cli), &lim, &err) < 0)
 		goto fail;
 	progress_init(&bar, "reindex", 0, !quiet);
 	if (db_exec(a->db, "BEGIN IMMEDIATE", &err) < 0)

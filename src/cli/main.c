@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "archive/archive.h"
 #include "cli/cli.h"
 #include "core/log.h"
+#include "core/xalloc.h"
 
 const struct cli_command cli_commands[] = {
 	{"init", cmd_init, "create a new archive",
@@ -80,8 +82,6 @@ const struct cli_command cli_commands[] = {
 	{"parse", cmd_parse, "parse one message and print its metadata as JSON",
 	 "usage: custos parse [--text] FILE\n"
 	 "Runs the sandboxed parse worker on FILE (debugging aid).\n", 0},
-	{"parse-worker", cmd_parse_worker, "internal: sandboxed MIME parse worker",
-	 "usage: custos parse-worker (started by custos itself)\n", 1},
 	{NULL, NULL, NULL, NULL, 0},
 };
 
@@ -135,6 +135,35 @@ int cli_open_archive(struct cli *cli, const char *cmd, int writable, struct arch
 		return -1;
 	}
 	return 0;
+}
+
+const char *cli_worker_exe(struct cli *cli)
+{
+	if (cli->worker_exe != NULL)
+		return cli->worker_exe;
+	const char *env = getenv("CUSTOS_WORKER");
+	if (env != NULL && *env) {
+		cli->worker_exe = xstrdup(env);
+		return cli->worker_exe;
+	}
+	/* Beside this binary (the build tree, or an install of both in one
+	 * directory), else where meson installs it. */
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash != NULL) {
+			char *p = xasprintf("%.*s/custos-worker", (int)(slash - self), self);
+			if (access(p, X_OK) == 0) {
+				cli->worker_exe = p;
+				return p;
+			}
+			free(p);
+		}
+	}
+	cli->worker_exe = xstrdup(CUSTOS_LIBEXECDIR "/custos-worker");
+	return cli->worker_exe;
 }
 
 int cli_fail(const char *cmd, const struct error *err)
@@ -224,5 +253,6 @@ int main(int argc, char **argv)
 		rc = cmd->run(&cli, sub_argc, sub_argv);
 	}
 	config_release(&cli.cfg);
+	free(cli.worker_exe);
 	return rc;
 }

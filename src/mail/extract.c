@@ -96,13 +96,6 @@ int64_t mail_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-const char *mail_outcome_name(enum mail_outcome o)
-{
-	static const char *const names[MAIL_X_COUNT] = {
-	    "ok", "none", "empty", "encrypted", "corrupt", "limits", "bomb", "timeout", "skipped"};
-	return (unsigned)o < MAIL_X_COUNT ? names[o] : "corrupt";
-}
-
 /* Appends as much of p[0..n) as fits, cut at a character boundary;
  * 1 if cut. */
 static int append_cut(struct buf *out, const char *p, size_t n)

@@ -533,7 +533,7 @@ static int answer(int out_fd, struct mail_doc *doc)
 int mail_worker_main(int in_fd, int out_fd, const struct mail_limits *lim)
 {
 	struct error err = ERROR_INIT;
-	log_set_ident("custos parse-worker");
+	log_set_ident("custos-worker");
 	if (mail_sandbox_enter(lim, &err) < 0) {
 		/* Fail closed: never parse unconfined. */
 		log_error("cannot enter the sandbox: %s", err.msg);

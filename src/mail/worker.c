@@ -1,7 +1,7 @@
 /*
  * worker.c - the parent side of the parse worker.
  *
- * A worker is this binary exec'ed as `EXE parse-worker --max-... N`, with a
+ * A worker is custos-worker exec'ed as `EXE parse-worker --max-... N`, with a
  * pipe on its stdin and one on its stdout, every other descriptor closed,
  * stderr inherited, an environment reduced to sanitizer settings, and
  * PR_SET_PDEATHSIG so it dies with us. The protocol, one message at a time:

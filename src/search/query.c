@@ -639,7 +639,7 @@ static int size_term(struct parser *p, size_t s, size_t e, struct qnode **r)
 	else
 		return perr(p, s, "size needs a comparison: size>N, size>=N, size<N or size<=N");
 	char *v = xstrndup(p->q + i, e - i);
-	int64_t x;
+	int64_t x = 0;
 	p->pos = e;
 	int rc = parse_size(p, i, v, &x);
 	free(v);
@@ -684,8 +684,8 @@ static int metadata_term(struct parser *p, const struct field *f, size_t off, ch
 	case F_BEFORE:
 	case F_AFTER:
 	case F_ON: {
-		int64_t t;
-		int relative;
+		int64_t t = 0;
+		int relative = 0;
 		if (parse_date(p, off, v, &t, &relative) < 0)
 			return -1;
 		if (f->kind == F_ON && relative)
@@ -749,7 +749,7 @@ static int field_term(struct parser *p, const struct field *f, size_t s, size_t 
 		return rc;
 	}
 	if (v < p->n && p->q[v] == '"') { /* field:"phrase" */
-		size_t pe;
+		size_t pe = 0;
 		if (scan_phrase(p, v, &pe) < 0)
 			return -1;
 		p->pos = pe;

@@ -4,7 +4,7 @@
  * address normalisation, the parse worker (real and misbehaving, whole and
  * as submit / collect), and the worker sandbox itself.
  *
- * The worker tests need the custos binary: $CUSTOS_EXE (set by meson);
+ * The worker tests need the custos-worker binary: $CUSTOS_WORKER (set by meson);
  * without it they are skipped.
  */
 #include <setjmp.h>
@@ -902,7 +902,7 @@ static void test_addr_normalize(void **state)
 
 static const char *custos_exe(void)
 {
-	const char *e = getenv("CUSTOS_EXE");
+	const char *e = getenv("CUSTOS_WORKER");
 	return e != NULL && *e != '\0' && access(e, X_OK) == 0 ? e : NULL;
 }
 
