@@ -58,6 +58,7 @@ static int open_db(const char *dir, int create, sqlite3 **db_r, struct error *er
 	sqlite3_busy_timeout(db, 10000);
 	if (db_exec(db, "PRAGMA journal_mode=WAL", err) < 0 ||
 	    db_exec(db, "PRAGMA synchronous=FULL", err) < 0 ||
+	    db_exec(db, "PRAGMA mmap_size=1073741824", err) < 0 ||
 	    db_exec(db, "PRAGMA foreign_keys=ON", err) < 0) {
 		sqlite3_close(db);
 		return -1;

@@ -3,6 +3,7 @@
  *
  *   custos [-c CONFIG] [-d ARCHIVE] COMMAND [ARGS...]
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,33 +138,47 @@ int cli_open_archive(struct cli *cli, const char *cmd, int writable, struct arch
 	return 0;
 }
 
-const char *cli_worker_exe(struct cli *cli)
+/* A helper executable of custos: $ENV, else NAME beside this binary (the
+ * build tree, or an install of both in one directory), else where meson
+ * installs it. Caller frees. */
+static char *helper_exe(const char *env_name, const char *name)
 {
-	if (cli->worker_exe != NULL)
-		return cli->worker_exe;
-	const char *env = getenv("CUSTOS_WORKER");
-	if (env != NULL && *env) {
-		cli->worker_exe = xstrdup(env);
-		return cli->worker_exe;
-	}
-	/* Beside this binary (the build tree, or an install of both in one
-	 * directory), else where meson installs it. */
+	const char *env = getenv(env_name);
+	if (env != NULL && *env)
+		return xstrdup(env);
 	char self[4096];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		self[n] = '\0';
 		char *slash = strrchr(self, '/');
 		if (slash != NULL) {
-			char *p = xasprintf("%.*s/custos-worker", (int)(slash - self), self);
-			if (access(p, X_OK) == 0) {
-				cli->worker_exe = p;
+			char *p = xasprintf("%.*s/%s", (int)(slash - self), self, name);
+			if (access(p, X_OK) == 0)
 				return p;
-			}
 			free(p);
 		}
 	}
-	cli->worker_exe = xstrdup(CUSTOS_LIBEXECDIR "/custos-worker");
+	return xasprintf("%s/%s", CUSTOS_LIBEXECDIR, name);
+}
+
+const char *cli_worker_exe(struct cli *cli)
+{
+	if (cli->worker_exe == NULL)
+		cli->worker_exe = helper_exe("CUSTOS_WORKER", "custos-worker");
 	return cli->worker_exe;
+}
+
+/* custos gen runs custos-gen (cmd_gen.c), which alone links libarchive. */
+int cmd_gen(struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	char *exe = helper_exe("CUSTOS_GEN", "custos-gen");
+	argv[0] = "custos-gen";
+	fflush(NULL);
+	execv(exe, argv);
+	fprintf(stderr, "custos gen: cannot run %s: %s\n", exe, strerror(errno));
+	free(exe);
+	return 1;
 }
 
 int cli_fail(const char *cmd, const struct error *err)
