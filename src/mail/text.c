@@ -639,7 +639,6 @@ static int iconv_append(iconv_t cd, const unsigned char *p, size_t n, struct buf
 				return -1;
 			in++;
 			inleft--;
-			iconv(cd, NULL, NULL, NULL, NULL);
 		} else if (e != 0 && e != E2BIG) {
 			return bad;
 		}
@@ -647,10 +646,27 @@ static int iconv_append(iconv_t cd, const unsigned char *p, size_t n, struct buf
 	return bad;
 }
 
+/* Appends p[0..n), or as much of it as out can still hold, cut at a UTF-8
+ * character boundary (-1: cut). A text longer than the limit keeps its
+ * beginning, as converted text does (doc/search.md: text is cut, not
+ * dropped). */
+static int append_fitting(struct buf *out, const unsigned char *p, size_t n)
+{
+	size_t room = out->max - out->len;
+	int cut = n > room;
+	if (cut) {
+		n = room;
+		while (n > 0 && (p[n] & 0xc0) == 0x80)
+			n--;
+	}
+	if (buf_append(out, p, n, NULL) < 0)
+		return -1;
+	return cut ? -1 : 0;
+}
+
 int mail_text_to_utf8(const char *label, const unsigned char *p, size_t n, struct buf *out,
 		      const char *hint, uint32_t *flags_r)
 {
-	struct error err = ERROR_INIT;
 	const char *cs = NULL;
 	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
 		p += 3; /* a UTF-8 byte order mark decides, whatever the label */
@@ -677,10 +693,10 @@ int mail_text_to_utf8(const char *label, const unsigned char *p, size_t n, struc
 			*flags_r |= MAIL_F_CHARSET_GUESSED;
 	}
 	if (strcmp(cs, "UTF-8") == 0)
-		return buf_append(out, p, n, &err);
+		return append_fitting(out, p, n);
 	iconv_t cd = iconv_open("UTF-8", cs);
 	if (cd == (iconv_t)-1)
-		return buf_append(out, p, n, &err); /* cleaned later */
+		return append_fitting(out, p, n); /* cleaned later */
 	size_t start = out->len;
 	int r = iconv_append(cd, p, n, out);
 	iconv_close(cd);

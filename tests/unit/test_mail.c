@@ -1503,6 +1503,11 @@ static const struct text_case text_cases[] = {
      NULL},
     {"iso-2022-jp", HDR "Content-Type: text/plain; charset=iso-2022-jp\n\n\x1b$BF|K\\8l\x1b(B\n",
      "日本語", 0, NULL, NULL},
+    /* a bad pair does not reset the ISO-2022 shift state: only it becomes
+     * U+FFFD (found by the search oracle) */
+    {"iso-2022-jp bad pair keeps the shift state",
+     HDR "Content-Type: text/plain; charset=iso-2022-jp\n\n\x1b$BF|K\\\x80" "F|\x1b(B end\n",
+     "日本\xef\xbf\xbd日 end", MAIL_F_BAD_ENCODING, NULL, NULL},
     {"utf-8 with BOM", HDR "Content-Type: text/plain; charset=utf-8\n\n\xef\xbb\xbfhello\n",
      "hello", 0, NULL, NULL},
     {"format=flowed",
@@ -2044,6 +2049,22 @@ static void test_attachments(void **state)
 	assert_string_equal(doc.att[0].extract, "limits");
 	assert_true(strlen(doc.att[0].text) <= 20);
 	mail_doc_release(&doc);
+
+	/* a UTF-8 text attachment over its budget keeps its beginning, cut at
+	 * a character boundary (it was dropped whole; found by the oracle) */
+	{
+		struct mail_limits tl = limits();
+		struct mail_extract tx = {&tl, 1 << 20, mail_now_ms() + 60000, 0, 0};
+		struct mail_part_info tp = {"text/csv", "big.csv", "utf-8", 0, 0};
+		static const char csv[] = "a,b\n\xe4\xb8\xad\xe6\x96\x87,c\nmore text here\n";
+		struct buf t;
+		buf_init(&t, 9); /* "a,b\n中" is 7 bytes, "文" would end at 10 */
+		assert_int_equal(mail_extract_attachment(&tx, &tp, (const unsigned char *)csv,
+							 sizeof(csv) - 1, &t, NULL, NULL),
+				 MAIL_X_LIMITS);
+		assert_string_equal(buf_cstr(&t), "a,b\n\xe4\xb8\xad");
+		buf_release(&t);
+	}
 
 	/* no time left: an attachment after the budget times out */
 	lim = limits();
