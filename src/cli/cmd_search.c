@@ -104,7 +104,16 @@ static void print_text_hit(int64_t id, const struct hit_view *h)
 		if (gmtime_r(&t, &tm) != NULL)
 			strftime(day, sizeof(day), "%Y-%m-%d", &tm);
 	}
-	printf("%8" PRId64 "  %s  %-32.32s  %s\n", id, day, h->from ? h->from : "",
+	/* The sender column holds at most 32 bytes, cut at a character
+	 * boundary: a byte cut would print broken UTF-8 (Chinese names). */
+	const char *from = h->from ? h->from : "";
+	int n = (int)strlen(from);
+	if (n > 32) {
+		n = 32;
+		while (n > 0 && ((unsigned char)from[n] & 0xc0) == 0x80)
+			n--;
+	}
+	printf("%8" PRId64 "  %s  %.*s%*s  %s\n", id, day, n, from, 32 - n, "",
 	       h->subject ? h->subject : "");
 }
 
