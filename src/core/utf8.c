@@ -8,34 +8,50 @@
 
 #include "core/xalloc.h"
 
-/* Length of the valid sequence at p (1..4), or 0 if invalid. */
+size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp_r)
+{
+	if (n == 0)
+		return 0;
+	unsigned char c = p[0];
+	size_t len;
+	uint32_t cp, min;
+	if (c < 0x80) {
+		len = 1;
+		cp = c;
+		min = 0;
+	} else if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0; /* overlong, above U+10FFFF, surrogate */
+	if (cp_r != NULL)
+		*cp_r = cp;
+	return len;
+}
+
+/* Length of the valid sequence at p (1..4), or 0 if invalid or NUL. */
 static size_t seq_len(const unsigned char *p, size_t n)
 {
-	unsigned char c = p[0];
-	if (c >= 0x01 && c <= 0x7f)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && p[1] < 0xa0)
-			return 0; /* overlong */
-		if (c == 0xed && p[1] > 0x9f)
-			return 0; /* surrogate */
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-		    (p[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && p[1] < 0x90)
-			return 0; /* overlong */
-		if (c == 0xf4 && p[1] > 0x8f)
-			return 0; /* above U+10FFFF */
-		return 4;
-	}
-	return 0;
+	return p[0] == 0 ? 0 : utf8_decode(p, n, NULL);
 }
 
 int utf8_valid(const char *s, size_t n)

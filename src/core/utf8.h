@@ -6,7 +6,13 @@
 #define CUSTOS_CORE_UTF8_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+/* Decodes the sequence at p[0..n): its length (1..4) and, if cp_r is not
+ * NULL, its code point; 0 if no valid sequence starts there (n == 0,
+ * overlong forms, surrogates, values above U+10FFFF, truncation). NUL is
+ * a valid one-byte sequence here. The one UTF-8 decoder of custos. */
+size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp_r);
 /* 1 if p[0..n) is valid UTF-8 (RFC 3629: no overlongs, no surrogates,
  * nothing above U+10FFFF) without NUL bytes, else 0. */
 int utf8_valid(const char *p, size_t n);

@@ -43,6 +43,8 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "core/utf8.h"
+
 #define NORM_OPTS (UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD)
 #define NORM_CAP 1024
 /* The longest full decomposition of one code point (U+FDFA gives 18). */
@@ -403,41 +405,6 @@ static void norm_add(struct norm *nm, struct seg *s, const int32_t *d, size_t k,
 	nm->end = end;
 }
 
-/* Decodes one UTF-8 sequence (p[0] >= 0x80); returns its length, or 0 if
- * p[0] does not start a valid sequence. */
-static size_t utf8_get(const unsigned char *p, size_t n, int32_t *cp_r)
-{
-	unsigned char c = p[0];
-	size_t len;
-	int32_t cp, min;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		cp = c & 0x1F;
-		min = 0x80;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		cp = c & 0x0F;
-		min = 0x800;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		cp = c & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	*cp_r = cp;
-	return len;
-}
-
 int idx_tokenize(const char *text, size_t n, enum idx_tok_mode mode, idx_token_fn fn, void *ctx,
 		 struct error *err)
 {
@@ -490,8 +457,9 @@ int idx_tokenize(const char *text, size_t n, enum idx_tok_mode mode, idx_token_f
 			i++;
 			continue;
 		}
-		int32_t cp;
-		size_t len = utf8_get(p + i, n - i, &cp);
+		uint32_t ucp = 0;
+		size_t len = utf8_decode(p + i, n - i, &ucp);
+		int32_t cp = (int32_t)ucp;
 		if (len == 0) {
 			norm_flush(&nm, &s);
 			seg_feed(&s, -1, i, i + 1);

@@ -34,6 +34,7 @@
 
 #include "core/config.h"
 #include "core/xalloc.h"
+#include "core/utf8.h"
 #include "mail/mail_internal.h"
 
 #define JSON_VERSION 2
@@ -268,7 +269,7 @@ static char *take_str(const json_t *v, const char *what, size_t max, int nonempt
 		error_set(err, ERR_INVALID, "%s: empty", what);
 		return NULL;
 	}
-	if (!mail_utf8_valid(s, n)) {
+	if (!utf8_valid(s, n)) {
 		error_set(err, ERR_INVALID, "%s: not valid UTF-8 or holds NUL", what);
 		return NULL;
 	}
@@ -551,7 +552,7 @@ static int doc_from_object(json_t *root, struct mail_doc *doc, struct error *err
 			char show[40];
 			snprintf(show, sizeof(show), "%s", k);
 			return error_set(err, ERR_INVALID, "unknown key \"%s\"",
-					 mail_utf8_valid(show, strlen(show)) ? show : "?");
+					 utf8_valid(show, strlen(show)) ? show : "?");
 		}
 	}
 	if (!have_v || !have_flags || !have_date || !have_parts || !have_depth)
@@ -597,7 +598,7 @@ char *mail_addr_normalize(const char *addr)
 		n -= 2;
 	}
 	/* RFC 5321: 64 for the local part, 255 for the domain. */
-	if (n < 3 || n > 320 || !mail_utf8_valid(addr, n))
+	if (n < 3 || n > 320 || !utf8_valid(addr, n))
 		return NULL;
 	const char *at = NULL;
 	for (size_t i = 0; i < n; i++) {

@@ -14,11 +14,6 @@
 
 /* --- text.c: UTF-8 and charsets ------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at p (1..4), 0 if none starts there
- * (overlong forms, surrogates and values past U+10FFFF are invalid). */
-size_t mail_utf8_seq(const unsigned char *p, size_t n);
-/* 1 if p[0..n) is valid UTF-8 without NUL bytes. */
-int mail_utf8_valid(const char *p, size_t n);
 /* 1 if p[0..n) holds 8-bit bytes that are not UTF-8: a charset must be
  * guessed for it. */
 int mail_text_needs_guess(const char *p, size_t n);

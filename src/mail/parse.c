@@ -45,6 +45,7 @@
  * Not thread-safe across threads sharing one doc; GMime itself is
  * initialised once per process.
  */
+#include "core/utf8.h"
 #include "mail/mail_internal.h"
 
 #include <gmime/gmime.h>
@@ -226,7 +227,7 @@ static const char *raw_value(GMimeHeader *h)
 static int id_usable(const char *id)
 {
 	size_t n = strlen(id);
-	if (n == 0 || n > 998 || !mail_utf8_valid(id, n))
+	if (n == 0 || n > 998 || !utf8_valid(id, n))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)id[i];

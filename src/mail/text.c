@@ -28,6 +28,7 @@
  * mailers split multi-byte characters across words.
  */
 #include "core/hex.h"
+#include "core/utf8.h"
 #include "mail/mail_internal.h"
 
 #include <errno.h>
@@ -487,54 +488,6 @@ int mail_header_encoding_bad(const char *s)
 }
 
 /* --- text of parts: charsets to UTF-8 -------------------------------- */
-
-char *mail_text_clean_lines(const char *p, size_t n, size_t max, int *cut_r)
-{
-	static const unsigned char repl[3] = {0xef, 0xbf, 0xbd}; /* U+FFFD */
-	const unsigned char *u = (const unsigned char *)p;
-	size_t cap = n <= (max + 3) / 3 ? n * 3 : max;
-	unsigned char *out = xmalloc(cap + 1);
-	size_t len = 0, i = 0;
-	int cut = 0;
-	while (i < n && (u[i] <= 0x20 || u[i] == 0x7f))
-		i++;
-	while (i < n) {
-		const unsigned char *src;
-		size_t l;
-		unsigned char one;
-		if (u[i] < 0x80) {
-			one = u[i] == '\r' ? '\n'
-			      : u[i] == '\n' || u[i] == '\t' || (u[i] >= 0x20 && u[i] != 0x7f)
-				  ? u[i]
-				  : ' ';
-			/* CR LF is one line end; a lone CR is one too. */
-			if (u[i] == '\r' && i + 1 < n && u[i + 1] == '\n')
-				i++;
-			src = &one;
-			l = 1;
-			i++;
-		} else if ((l = mail_utf8_seq(u + i, n - i)) > 0) {
-			src = u + i;
-			i += l;
-		} else {
-			src = repl;
-			l = sizeof(repl);
-			i++;
-		}
-		if (l > cap - len) {
-			cut = 1;
-			break;
-		}
-		memcpy(out + len, src, l);
-		len += l;
-	}
-	while (len > 0 && (out[len - 1] == ' ' || out[len - 1] == '\n' || out[len - 1] == '\t'))
-		len--;
-	out[len] = '\0';
-	if (cut_r != NULL)
-		*cut_r = cut;
-	return (char *)out;
-}
 
 static int is_ascii_label(const char *l)
 {

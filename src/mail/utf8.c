@@ -11,63 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "core/xalloc.h"
 #include "mail/mail_internal.h"
-
-size_t mail_utf8_seq(const unsigned char *p, size_t n)
-{
-	if (n == 0)
-		return 0;
-	unsigned char c = p[0];
-	if (c < 0x80)
-		return 1;
-	size_t len;
-	uint32_t cp, min;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-int mail_utf8_valid(const char *p, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)p;
-	size_t i = 0;
-	while (i < n) {
-		if (u[i] == 0)
-			return 0;
-		if (u[i] < 0x80) {
-			i++;
-			continue;
-		}
-		size_t l = mail_utf8_seq(u + i, n - i);
-		if (l == 0)
-			return 0;
-		i += l;
-	}
-	return 1;
-}
 
 int mail_text_needs_guess(const char *p, size_t n)
 {
@@ -77,7 +23,7 @@ int mail_text_needs_guess(const char *p, size_t n)
 			i++;
 			continue;
 		}
-		size_t l = mail_utf8_seq(u + i, n - i);
+		size_t l = utf8_decode(u + i, n - i, NULL);
 		if (l == 0)
 			return 1;
 		i += l;
@@ -85,7 +31,8 @@ int mail_text_needs_guess(const char *p, size_t n)
 	return 0;
 }
 
-char *mail_text_clean(const char *p, size_t n, size_t max, int *cut_r)
+/* mail_text_clean() and, with lines, mail_text_clean_lines(). */
+static char *clean(const char *p, size_t n, size_t max, int lines, int *cut_r)
 {
 	static const unsigned char repl[3] = {0xef, 0xbf, 0xbd}; /* U+FFFD */
 	const unsigned char *u = (const unsigned char *)p;
@@ -100,16 +47,21 @@ char *mail_text_clean(const char *p, size_t n, size_t max, int *cut_r)
 	while (i < n) {
 		const unsigned char *src;
 		size_t l;
-		unsigned char space = ' ';
-		if (u[i] < 0x20 || u[i] == 0x7f) {
-			src = &space;
+		unsigned char one;
+		if (u[i] < 0x80) {
+			int ctl = u[i] < 0x20 || u[i] == 0x7f;
+			one = !ctl				  ? u[i]
+			      : !lines				  ? ' '
+			      : u[i] == '\r'			  ? '\n'
+			      : u[i] == '\n' || u[i] == '\t' ? u[i]
+								  : ' ';
+			/* CR LF is one line end; a lone CR is one too. */
+			if (lines && u[i] == '\r' && i + 1 < n && u[i + 1] == '\n')
+				i++;
+			src = &one;
 			l = 1;
 			i++;
-		} else if (u[i] < 0x80) {
-			src = u + i;
-			l = 1;
-			i++;
-		} else if ((l = mail_utf8_seq(u + i, n - i)) > 0) {
+		} else if ((l = utf8_decode(u + i, n - i, NULL)) > 0) {
 			src = u + i;
 			i += l;
 		} else {
@@ -124,12 +76,22 @@ char *mail_text_clean(const char *p, size_t n, size_t max, int *cut_r)
 		memcpy(out + len, src, l);
 		len += l;
 	}
-	while (len > 0 && out[len - 1] == ' ')
+	while (len > 0 && (out[len - 1] == ' ' || out[len - 1] == '\n' || out[len - 1] == '\t'))
 		len--;
 	out[len] = '\0';
 	if (cut_r != NULL)
 		*cut_r = cut;
 	return (char *)out;
+}
+
+char *mail_text_clean(const char *p, size_t n, size_t max, int *cut_r)
+{
+	return clean(p, n, max, 0, cut_r);
+}
+
+char *mail_text_clean_lines(const char *p, size_t n, size_t max, int *cut_r)
+{
+	return clean(p, n, max, 1, cut_r);
 }
 
 const char *mail_outcome_name(enum mail_outcome o)
