@@ -23,6 +23,12 @@ static const char fts_schema_sql[] =
 	"CREATE VIRTUAL TABLE IF NOT EXISTS fts_env USING fts5("
 	" rcpt, tokenize='" IDX_TOKENIZER_NAME "', content='');";
 
+/* One column's text comes from one document the parent accepted, whose
+ * JSON is at most MAIL_DOC_MAX_JSON bytes and holds that text and more:
+ * the bound can only be reached by a bug, and then fails with ERR_LIMIT
+ * instead of growing without end. */
+#define FTS_MAX_COLUMN MAIL_DOC_MAX_JSON
+
 static int have_table(sqlite3 *db, const char *name, int *have_r, struct error *err)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM sqlite_master WHERE name=?", err);
@@ -55,9 +61,8 @@ int idx_fts_open(sqlite3 *db, int writable, int *created_r, struct error *err)
 	return 0;
 }
 
-/* Appends s and a line break, if s holds anything. The buffers are
- * bounded only by the document's own bounds (mail.h), which the parent
- * checked when it accepted the document. */
+/* Appends s and a line break, if s holds anything (buffers bounded by
+ * FTS_MAX_COLUMN). */
 static int add_line(struct buf *b, const char *s, struct error *err)
 {
 	if (s == NULL || *s == '\0')
@@ -86,7 +91,7 @@ int idx_fts_insert(sqlite3 *db, int64_t msg_id, const struct mail_doc *doc, stru
 	struct buf col[N_COLS];
 	int rc = -1;
 	for (int i = 0; i < N_COLS; i++)
-		buf_init(&col[i], BUF_UNLIMITED);
+		buf_init(&col[i], FTS_MAX_COLUMN);
 	sqlite3_stmt *st = db_stmt(db,
 				   "INSERT INTO fts(rowid, subject, body, attachment, filename,"
 				   " from_addr, to_addr, cc_addr, bcc_addr)"
@@ -139,7 +144,7 @@ int idx_fts_insert_env(sqlite3 *db, int64_t delivery_id, const char *const *rcpt
 	struct buf b;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
-	buf_init(&b, BUF_UNLIMITED);
+	buf_init(&b, FTS_MAX_COLUMN);
 	for (size_t i = 0; i < n; i++)
 		if (add_line(&b, rcpts[i], err) < 0)
 			goto fail;

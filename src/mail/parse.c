@@ -137,45 +137,41 @@ static void on_warning(gint64 offset, GMimeParserWarning code, const gchar *item
 			return;
 		c->warned |= 1ULL << code;
 	}
-	long long off = (long long)offset;
-	switch (code) {
-	case GMIME_WARN_UNENCODED_8BIT_HEADER:
-		note(c, MAIL_F_8BIT_HEADERS, NULL);
-		break;
-	case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE:
-		note(c, MAIL_F_BAD_ENCODING, "invalid RFC 2047 encoded word");
-		break;
-	case GMIME_CRIT_INVALID_HEADER_NAME:
-		note(c, MAIL_F_NOT_MIME, "invalid header field at offset %lld", off);
-		break;
-	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
-		if (!c->headers_only)
-			note(c, MAIL_F_NOT_MIME, "multipart without a boundary parameter");
-		break;
-	case GMIME_WARN_MALFORMED_MULTIPART:
-		if (!c->headers_only)
-			note(c, MAIL_F_NOT_MIME, "multipart without parts");
-		break;
-	case GMIME_WARN_MALFORMED_MESSAGE:
-		if (!c->headers_only)
-			note(c, MAIL_F_NOT_MIME, "malformed message structure");
-		break;
-	case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
-		if (!c->headers_only)
-			note(c, MAIL_F_NOT_MIME, "MIME part without headers or content");
-		break;
-	case GMIME_CRIT_NESTING_OVERFLOW:
-		note(c, MAIL_F_LIMITS, "MIME nesting deeper than GMime's own limit");
-		break;
-	case GMIME_WARN_INVALID_CONTENT_TYPE:
-		if (!c->headers_only)
-			note(c, MAIL_F_NOT_MIME, "invalid Content-Type");
-		break;
-	default:
-		/* Duplicated or conflicting fields, bad parameters or address
-		 * lists, a missing closing delimiter: usual in real mail and
-		 * harmless to the metadata. */
-		break;
+	/* Warnings that flag the message; body: only when the body was
+	 * parsed (a header-only parse of a huge message sees no parts).
+	 * Others (duplicated or conflicting fields, bad parameters or address
+	 * lists, a missing closing delimiter) are usual in real mail and
+	 * harmless to the metadata. */
+	static const struct {
+		GMimeParserWarning code;
+		uint32_t flag;
+		int body;
+		const char *what;
+	} flagged[] = {
+		{GMIME_WARN_UNENCODED_8BIT_HEADER, MAIL_F_8BIT_HEADERS, 0, NULL},
+		{GMIME_WARN_INVALID_RFC2047_HEADER_VALUE, MAIL_F_BAD_ENCODING, 0,
+		 "invalid RFC 2047 encoded word"},
+		{GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY, MAIL_F_NOT_MIME, 1,
+		 "multipart without a boundary parameter"},
+		{GMIME_WARN_MALFORMED_MULTIPART, MAIL_F_NOT_MIME, 1, "multipart without parts"},
+		{GMIME_WARN_MALFORMED_MESSAGE, MAIL_F_NOT_MIME, 1, "malformed message structure"},
+		{GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT, MAIL_F_NOT_MIME, 1,
+		 "MIME part without headers or content"},
+		{GMIME_CRIT_NESTING_OVERFLOW, MAIL_F_LIMITS, 0,
+		 "MIME nesting deeper than GMime's own limit"},
+		{GMIME_WARN_INVALID_CONTENT_TYPE, MAIL_F_NOT_MIME, 1, "invalid Content-Type"},
+	};
+	if (code == GMIME_CRIT_INVALID_HEADER_NAME) {
+		note(c, MAIL_F_NOT_MIME, "invalid header field at offset %lld", (long long)offset);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(flagged) / sizeof(flagged[0]); i++) {
+		if (flagged[i].code != code)
+			continue;
+		if (!flagged[i].body || !c->headers_only)
+			note(c, flagged[i].flag, flagged[i].what == NULL ? NULL : "%s",
+			     flagged[i].what);
+		return;
 	}
 }
 

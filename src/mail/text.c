@@ -277,27 +277,31 @@ static iconv_t open_decoder(const char *label, size_t n)
 	return iconv_open("UTF-8", sup);
 }
 
+/* 1 if every byte of p[0..n) converts with cd (closed here). */
+static int converts_all(iconv_t cd, const unsigned char *p, size_t n)
+{
+	char *in = (char *)p;
+	size_t inleft = n;
+	int ok = 1;
+	while (inleft > 0) {
+		char outbuf[4096], *out = outbuf;
+		size_t outleft = sizeof(outbuf);
+		if (iconv(cd, &in, &inleft, &out, &outleft) == (size_t)-1 && errno != E2BIG) {
+			ok = 0; /* EILSEQ or EINVAL (cut sequence) */
+			break;
+		}
+	}
+	iconv_close(cd);
+	return ok;
+}
+
 /* 1 if bytes p[0..n) are not valid text in the charset. */
 static int convert_bad(const char *label, size_t label_n, const unsigned char *p, size_t n)
 {
 	if (memchr(p, 0, n) != NULL)
 		return 1;
 	iconv_t cd = open_decoder(label, label_n);
-	if (cd == (iconv_t)-1)
-		return 1;
-	char *in = (char *)p;
-	size_t inleft = n;
-	int bad = 0;
-	while (inleft > 0) {
-		char outbuf[1024], *out = outbuf;
-		size_t outleft = sizeof(outbuf);
-		if (iconv(cd, &in, &inleft, &out, &outleft) == (size_t)-1 && errno != E2BIG) {
-			bad = 1; /* EILSEQ or EINVAL (cut sequence) */
-			break;
-		}
-	}
-	iconv_close(cd);
-	return bad;
+	return cd == (iconv_t)-1 || !converts_all(cd, p, n);
 }
 
 static int b64_value(unsigned char c)
@@ -504,21 +508,7 @@ static int is_utf8_label(const char *l)
 static int converts(const char *cs, const unsigned char *p, size_t n)
 {
 	iconv_t cd = iconv_open("UTF-8", cs);
-	if (cd == (iconv_t)-1)
-		return 0;
-	char *in = (char *)p;
-	size_t inleft = n;
-	int ok = 1;
-	while (inleft > 0) {
-		char outbuf[4096], *out = outbuf;
-		size_t outleft = sizeof(outbuf);
-		if (iconv(cd, &in, &inleft, &out, &outleft) == (size_t)-1 && errno != E2BIG) {
-			ok = 0;
-			break;
-		}
-	}
-	iconv_close(cd);
-	return ok;
+	return cd != (iconv_t)-1 && converts_all(cd, p, n);
 }
 
 /* 1 if the double-byte pairs of p look like Big5 rather than GB: Big5

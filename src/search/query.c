@@ -879,6 +879,19 @@ static int parse_unary(struct parser *p, struct qnode **r)
 }
 
 /* *r: a node, Q_EMPTY (only empty terms), or NULL (no term at all). */
+/* acc kind kid, flattened: acc becomes (or stays) an n-ary node of kind
+ * with kid as its last operand. */
+static struct qnode *join(enum qn_kind kind, struct qnode *acc, struct qnode *kid)
+{
+	if (acc->kind != kind) {
+		struct qnode *n = node_new(kind);
+		node_add(n, acc);
+		acc = n;
+	}
+	node_add(acc, kid);
+	return acc;
+}
+
 static int parse_and(struct parser *p, struct qnode **r)
 {
 	struct qnode *acc = NULL;
@@ -912,16 +925,7 @@ static int parse_and(struct parser *p, struct qnode **r)
 		seen = 1;
 		if (kid == Q_EMPTY)
 			continue;
-		if (acc == NULL) {
-			acc = kid;
-		} else {
-			if (acc->kind != QN_AND) {
-				struct qnode *a = node_new(QN_AND);
-				node_add(a, acc);
-				acc = a;
-			}
-			node_add(acc, kid);
-		}
+		acc = acc == NULL ? kid : join(QN_AND, acc, kid);
 	}
 	*r = acc != NULL ? acc : seen ? Q_EMPTY : NULL;
 	return 0;
@@ -956,12 +960,7 @@ static int parse_or(struct parser *p, struct qnode **r)
 			perr(p, t.s, "OR needs something to search for on each side");
 			goto fail;
 		}
-		if (acc->kind != QN_OR) {
-			struct qnode *o = node_new(QN_OR);
-			node_add(o, acc);
-			acc = o;
-		}
-		node_add(acc, right);
+		acc = join(QN_OR, acc, right);
 	}
 	*r = acc;
 	return 0;
