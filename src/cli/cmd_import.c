@@ -8,15 +8,14 @@
  * mail is archived raw and flagged. Exit status: 0 all archived, 3 some
  * inputs were refused (see the summary), 1 the archive itself failed.
  *
- * Pipeline: the worker parses message N while this process archives
- * message N-1. The walker's bytes are borrowed only during its callback, so
- * message N is copied into a slot, submitted, and archived by the next
- * callback (or the drain after the walk); archive_add therefore still runs
- * in walk order. Messages over IMPORT_COPY_MAX are not copied: the pipeline
- * is drained and they go through synchronously. If the walk stops on an
- * error, the message in flight is abandoned with the uncommitted batch,
- * exactly as a message not yet read would be: re-running the import adds
- * it.
+ * Pipeline: a pool of parse workers (parse.workers) parses the next
+ * messages while this process archives the oldest one; documents come back
+ * in input order, so archive_add runs in walk order. The walker's bytes are
+ * borrowed only during its callback: the pool copies each message. Messages
+ * over IMPORT_COPY_MAX are not copied: the pipeline is drained and they go
+ * through synchronously. If the walk stops on an error, the messages in
+ * flight are abandoned with the uncommitted batch, exactly as messages not
+ * yet read would be: re-running the import adds them.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -38,9 +37,8 @@
 /* Larger messages bypass the pipeline rather than being copied. */
 #define IMPORT_COPY_MAX (16u << 20)
 
-/* A message submitted to the worker and not archived yet. */
-struct import_slot {
-	struct buf data; /* a copy of the walker's bytes */
+/* What travels with a message through the pool besides its bytes. */
+struct import_meta {
 	char *origin;
 	char *label;    /* NULL: none */
 	char *env_from; /* mbox From_ sender, or NULL */
@@ -48,7 +46,7 @@ struct import_slot {
 
 struct import_run {
 	struct archive *a;
-	struct mail_worker *worker;
+	struct mail_pool *pool;
 	const struct config *cfg;
 	const char *label;
 	int quiet, json;
@@ -57,17 +55,14 @@ struct import_run {
 	uint64_t bytes_in, bytes_stored, bytes_done, bytes_base;
 	json_t *failures;
 	struct progress bar;
-	struct import_slot slot[2];
-	struct import_slot *pending; /* in the worker, or NULL */
 };
 
-static void slot_clear(struct import_slot *s)
+static void meta_free(struct import_meta *m)
 {
-	buf_reset(&s->data);
-	free(s->origin);
-	free(s->label);
-	free(s->env_from);
-	s->origin = s->label = s->env_from = NULL;
+	free(m->origin);
+	free(m->label);
+	free(m->env_from);
+	free(m);
 }
 
 static void note_failure(struct import_run *r, const char *origin, const char *why)
@@ -131,29 +126,29 @@ static int archive_one(struct import_run *r, const unsigned char *data, size_t l
 	return rc;
 }
 
-/* Archives the pending message with the doc already collected for it. */
-static int archive_pending(struct import_run *r, const struct mail_doc *doc, struct error *err)
+/* Collects the oldest message in flight and archives it; the workers go
+ * on with the others meanwhile. */
+static int archive_oldest(struct import_run *r, struct error *err)
 {
-	struct import_slot *s = r->pending;
-	r->pending = NULL;
-	int rc = archive_one(r, s->data.data, s->data.len, doc, s->origin, s->label, s->env_from,
-			     err);
-	slot_clear(s);
+	struct mail_doc doc;
+	struct mail_pool_item it = {0};
+	mail_doc_init(&doc);
+	int rc = mail_pool_collect(r->pool, &doc, &it, err);
+	struct import_meta *m = it.tag;
+	if (rc == 0)
+		rc = archive_one(r, it.data, it.len, &doc, m->origin, m->label, m->env_from, err);
+	meta_free(m);
+	mail_doc_release(&doc);
 	return rc;
 }
 
-/* Collects and archives the message in the worker, if any. */
+/* Archives every message in flight. */
 static int drain(struct import_run *r, struct error *err)
 {
-	if (r->pending == NULL)
-		return 0;
-	struct mail_doc doc;
-	mail_doc_init(&doc);
-	int rc = mail_worker_collect(r->worker, &doc, err);
-	if (rc == 0)
-		rc = archive_pending(r, &doc, err);
-	mail_doc_release(&doc);
-	return rc;
+	while (mail_pool_in_flight(r->pool) > 0)
+		if (archive_oldest(r, err) < 0)
+			return -1;
+	return 0;
 }
 
 /* A message too large to copy: drained pipeline, then parsed and archived
@@ -165,7 +160,7 @@ static int import_direct(struct import_run *r, const struct source_item *item, c
 		return -1;
 	struct mail_doc doc;
 	mail_doc_init(&doc);
-	int rc = mail_worker_parse(r->worker, item->data, item->len, &doc, err);
+	int rc = mail_pool_parse(r->pool, item->data, item->len, &doc, err);
 	if (rc == 0)
 		rc = archive_one(r, item->data, item->len, &doc, item->origin, label, item->env_from,
 				 err);
@@ -173,35 +168,41 @@ static int import_direct(struct import_run *r, const struct source_item *item, c
 	return rc;
 }
 
-/* Collects the previous message's doc, submits this one (copied into the
- * free slot), and archives the previous one while the worker parses. */
+/* Submits the message to the pool; when every worker is busy, the oldest
+ * message is collected first and archived after this one is submitted.
+ * The collected message's bytes stay valid until the next collect. */
 static int import_pipelined(struct import_run *r, const struct source_item *item, const char *label,
 			    struct error *err)
 {
 	struct mail_doc doc;
+	struct mail_pool_item old = {0};
 	mail_doc_init(&doc);
-	if (r->pending != NULL && mail_worker_collect(r->worker, &doc, err) < 0) {
+	int have_old = mail_pool_full(r->pool);
+	if (have_old && mail_pool_collect(r->pool, &doc, &old, err) < 0) {
+		meta_free(old.tag);
 		mail_doc_release(&doc);
 		return -1;
 	}
-	struct import_slot *s = r->pending == &r->slot[0] ? &r->slot[1] : &r->slot[0];
+	struct import_meta *m = xcalloc(1, sizeof(*m));
+	m->origin = xstrdup(item->origin);
+	m->label = label != NULL ? xstrdup(label) : NULL;
+	m->env_from = item->env_from != NULL ? xstrdup(item->env_from) : NULL;
 	struct error serr = ERROR_INIT;
-	int submitted = buf_append(&s->data, item->data, item->len, &serr) == 0 &&
-			mail_worker_submit(r->worker, s->data.data, s->data.len, &serr) == 0;
-	if (submitted) {
-		s->origin = xstrdup(item->origin);
-		s->label = label != NULL ? xstrdup(label) : NULL;
-		s->env_from = item->env_from != NULL ? xstrdup(item->env_from) : NULL;
-	}
+	int submitted = mail_pool_submit(r->pool, item->data, item->len, m, &serr) == 0;
+	if (!submitted)
+		meta_free(m);
 	/* The previous message is archived even if this one could not be
 	 * submitted, as it would have been without the pipeline. */
-	int rc = r->pending != NULL ? archive_pending(r, &doc, err) : 0;
-	mail_doc_release(&doc);
-	if (submitted) {
-		r->pending = s;
-		return rc;
+	int rc = 0;
+	if (have_old) {
+		struct import_meta *om = old.tag;
+		rc = archive_one(r, old.data, old.len, &doc, om->origin, om->label, om->env_from,
+				 err);
+		meta_free(om);
 	}
-	slot_clear(s);
+	mail_doc_release(&doc);
+	if (submitted)
+		return rc;
 	if (rc == 0)
 		*err = serr;
 	return -1;
@@ -254,15 +255,17 @@ CMD(import)
 	mail_limits_init(&lim, &cli->cfg);
 	r.cfg = &cli->cfg;
 	r.failures = json_array();
-	for (int i = 0; i < 2; i++)
-		buf_init(&r.slot[i].data, IMPORT_COPY_MAX);
 	int rc = 1;
-	if (mail_worker_start(&r.worker, cli_worker_exe(cli), &lim, &err) < 0)
+	if (mail_pool_start(&r.pool, cli_worker_exe(cli), &lim,
+			    mail_pool_workers(cli->cfg.parse_workers), IMPORT_COPY_MAX, &err) < 0)
 		goto fail;
+	/* The total only feeds the progress bar: walking the input twice
+	 * costs a stat per file, so it is skipped when no bar is shown. */
+	int bar = !r.quiet && !r.json;
 	uint64_t total = 0;
-	for (int i = optind; i < argc; i++)
+	for (int i = optind; bar && i < argc; i++)
 		total += source_total_bytes(argv[i]);
-	progress_init(&r.bar, "import", total, !r.quiet && !r.json);
+	progress_init(&r.bar, "import", total, bar);
 	double t0 = progress_now();
 	struct source_opts so = {
 		(uint64_t)cli->cfg.parse_max_message_size,
@@ -311,11 +314,17 @@ fail:
 				"custos import: messages committed before the error are archived; "
 				"re-running the same import adds nothing twice\n");
 	}
-	mail_worker_stop(r.worker);
-	for (int i = 0; i < 2; i++) {
-		slot_clear(&r.slot[i]);
-		buf_release(&r.slot[i].data);
+	/* Messages still in flight after a failure are abandoned. */
+	while (r.pool != NULL && mail_pool_in_flight(r.pool) > 0) {
+		struct mail_doc doc;
+		struct mail_pool_item it = {0};
+		mail_doc_init(&doc);
+		struct error ignored = ERROR_INIT;
+		(void)mail_pool_collect(r.pool, &doc, &it, &ignored);
+		meta_free(it.tag);
+		mail_doc_release(&doc);
 	}
+	mail_pool_stop(r.pool);
 	json_decref(r.failures);
 	archive_close(r.a);
 	return rc;

@@ -10,8 +10,8 @@
  * reindex"), never one that silently misses messages. The metadata rows
  * (committed to by the ledger) are not touched.
  *
- * The worker parses message i while this process reads and decrypts
- * message i+1 (the same pipelining as import).
+ * A pool of parse workers (parse.workers) parses the next messages while
+ * this process reads, decrypts and indexes (the same pipelining as import).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -58,40 +58,39 @@ static int next_ids(sqlite3 *db, int64_t after, int64_t *ids, size_t *n_r, struc
 	return 0;
 }
 
-/* One batch: ids[0..n) parsed (pipelined) and indexed. */
-static int index_batch(struct archive *a, struct mail_worker *w, const int64_t *ids, size_t n,
+/* One batch: ids[0..n) parsed (pipelined) and indexed in that order. */
+static int index_batch(struct archive *a, struct mail_pool *p, const int64_t *ids, size_t n,
 		       uint64_t *bytes_r, struct error *err)
 {
-	struct buf cur, next;
+	struct buf cur;
 	struct mail_doc doc;
+	struct mail_pool_item it;
 	int rc = -1;
 	buf_init(&cur, BUF_UNLIMITED);
-	buf_init(&next, BUF_UNLIMITED);
 	mail_doc_init(&doc);
-	if (n == 0)
-		return 0;
-	if (archive_read(a, ids[0], &cur, err) < 0 || mail_worker_submit(w, cur.data, cur.len, err) < 0)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		*bytes_r += cur.len;
-		buf_reset(&next);
-		if (i + 1 < n && archive_read(a, ids[i + 1], &next, err) < 0)
+	size_t next = 0, done = 0;
+	while (done < n) {
+		if (next < n && !mail_pool_full(p)) {
+			buf_reset(&cur);
+			if (archive_read(a, ids[next], &cur, err) < 0 ||
+			    mail_pool_submit(p, cur.data, cur.len, (void *)&ids[next], err) < 0)
+				goto fail;
+			*bytes_r += cur.len;
+			next++;
+			continue;
+		}
+		if (mail_pool_collect(p, &doc, &it, err) < 0)
 			goto fail;
-		if (mail_worker_collect(w, &doc, err) < 0 ||
-		    idx_fts_insert(a->db, ids[i], &doc, err) < 0 ||
-		    idx_update_derived(a->db, ids[i], &doc, err) < 0)
+		int64_t id = *(const int64_t *)it.tag;
+		if (idx_fts_insert(a->db, id, &doc, err) < 0 ||
+		    idx_update_derived(a->db, id, &doc, err) < 0)
 			goto fail;
-		struct buf t = cur;
-		cur = next;
-		next = t;
-		if (i + 1 < n && mail_worker_submit(w, cur.data, cur.len, err) < 0)
-			goto fail;
+		done++;
 	}
 	rc = 0;
 fail:
 	mail_doc_release(&doc);
 	buf_release(&cur);
-	buf_release(&next);
 	return rc;
 }
 
@@ -147,7 +146,7 @@ CMD(reindex)
 		return 2;
 	}
 	struct archive *a = NULL;
-	struct mail_worker *w = NULL;
+	struct mail_pool *pool = NULL;
 	struct error err = ERROR_INIT;
 	struct progress bar;
 	int64_t *ids = xcalloc(REINDEX_BATCH, sizeof(*ids));
@@ -159,7 +158,8 @@ CMD(reindex)
 		goto out;
 	struct mail_limits lim;
 	mail_limits_init(&lim, &cli->cfg);
-	if (mail_worker_start(&w, cli_worker_exe(cli), &lim, &err) < 0)
+	if (mail_pool_start(&pool, cli_worker_exe(cli), &lim,
+			    mail_pool_workers(cli->cfg.parse_workers), BUF_UNLIMITED, &err) < 0)
 		goto fail;
 	progress_init(&bar, "reindex", 0, !quiet);
 	if (db_exec(a->db, "BEGIN IMMEDIATE", &err) < 0)
@@ -176,7 +176,7 @@ CMD(reindex)
 			break;
 		if (db_exec(a->db, "BEGIN IMMEDIATE", &err) < 0)
 			goto fail;
-		if (index_batch(a, w, ids, n, &bytes, &err) < 0 || db_exec(a->db, "COMMIT", &err) < 0)
+		if (index_batch(a, pool, ids, n, &bytes, &err) < 0 || db_exec(a->db, "COMMIT", &err) < 0)
 			goto fail_txn;
 		last = ids[n - 1];
 		done += n;
@@ -200,7 +200,7 @@ fail:
 	progress_finish(&bar);
 	status = cli_fail("reindex", &err);
 out:
-	mail_worker_stop(w);
+	mail_pool_stop(pool);
 	archive_close(a);
 	free(ids);
 	return status;

@@ -62,6 +62,9 @@ const struct config_option config_options[] = {
 	 "A parse worker that takes longer on one message is killed and replaced."},
 	{"parse.memory", CFG_SIZE, "1G", 64 * MIB, 64 * GIB, NULL, OPT(parse_memory),
 	 "Address-space limit of a parse worker (not applied under AddressSanitizer)."},
+	{"parse.workers", CFG_INT, "0", 0, 64, NULL, OPT(parse_workers),
+	 "Parse workers per importing process (0: one per online CPU); messages are still archived "
+	 "in input order."},
 	{"parse.recycle_after", CFG_INT, "10000", 1, 100000000, NULL, OPT(parse_recycle_after),
 	 "A parse worker is replaced after this many messages."},
 	{"parse.max_text_size", CFG_SIZE, "4M", 64 * KIB, 32 * MIB, NULL, OPT(parse_max_text_size),

@@ -41,6 +41,7 @@ struct config {
 	int64_t parse_timeout;
 	int64_t parse_memory;
 	int64_t parse_recycle_after;
+	int64_t parse_workers;
 	int64_t parse_max_text_size;
 	int64_t parse_max_attachment_text;
 	int64_t parse_max_extract_input;

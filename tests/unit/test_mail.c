@@ -1244,6 +1244,106 @@ static void test_worker_async(void **state)
 	mail_worker_stop(w);
 }
 
+/* The pool: answers in submission order whatever worker is faster, the
+ * bytes and tag of each message handed back with its doc, and the misuse
+ * that must fail. */
+static void test_pool(void **state)
+{
+	(void)state;
+	const char *exe = custos_exe();
+	if (exe == NULL)
+		skip();
+	struct mail_limits lim = limits();
+	lim.recycle_after = 3;
+	struct mail_pool *p;
+	struct error err = ERROR_INIT;
+	struct mail_doc doc;
+	struct mail_pool_item it;
+	mail_doc_init(&doc);
+	assert_int_equal(mail_pool_workers(3), 3);
+	assert_true(mail_pool_workers(0) >= 1 && mail_pool_workers(0) <= 8);
+	assert_int_equal(mail_pool_start(&p, exe, &lim, 3, 1u << 20, &err), 0);
+	assert_int_equal(mail_pool_collect(p, &doc, &it, &err), -1);
+	assert_int_equal(err.code, ERR_INTERNAL);
+	error_clear(&err);
+
+	/* 20 messages; every third one has 2,000 attachments, so a later
+	 * message is often parsed before an earlier one */
+	enum { N = 20 };
+	int tags[N], next = 0;
+	struct buf b;
+	buf_init(&b, BUF_UNLIMITED);
+	for (int i = 0; i < N; i++) {
+		tags[i] = i;
+		if (mail_pool_full(p)) {
+			assert_int_equal(mail_pool_in_flight(p), 3);
+			assert_int_equal(mail_pool_submit(p, (const unsigned char *)"x", 1, NULL, &err),
+					 -1);
+			assert_int_equal(err.code, ERR_INTERNAL);
+			error_clear(&err);
+			assert_int_equal(mail_pool_collect(p, &doc, &it, &err), 0);
+			assert_ptr_equal(it.tag, &tags[next]);
+			char want[64];
+			snprintf(want, sizeof(want), "m%d@pool", next);
+			assert_string_equal(doc.message_id, want);
+			/* the bytes are those of that message */
+			assert_non_null(memmem(it.data, it.len, want, strlen(want)));
+			next++;
+		}
+		buf_reset(&b);
+		if (i % 3 == 0) {
+			big_answer_msg(&b, 2000);
+			buf_printf(&b, &err, "\n");
+		}
+		/* big_answer_msg's headers come first; ours are prepended */
+		struct buf m;
+		buf_init(&m, BUF_UNLIMITED);
+		buf_printf(&m, &err, "Message-ID: <m%d@pool>\nSubject: n%d\n", i, i);
+		if (b.len == 0)
+			buf_printf(&m, &err, "\nbody %d\n", i);
+		else
+			buf_append(&m, b.data, b.len, &err);
+		assert_int_equal(mail_pool_submit(p, m.data, m.len, &tags[i], &err), 0);
+		memset(m.data, 'X', m.len); /* the pool keeps its own copy */
+		buf_release(&m);
+	}
+	/* parse is refused while messages are in flight */
+	assert_int_equal(mail_pool_parse(p, (const unsigned char *)simple_msg, strlen(simple_msg),
+					 &doc, &err),
+			 -1);
+	error_clear(&err);
+	while (mail_pool_in_flight(p) > 0) {
+		assert_int_equal(mail_pool_collect(p, &doc, &it, &err), 0);
+		assert_ptr_equal(it.tag, &tags[next]);
+		char want[64];
+		snprintf(want, sizeof(want), "m%d@pool", next);
+		assert_string_equal(doc.message_id, want);
+		next++;
+	}
+	assert_int_equal(next, N);
+	assert_int_equal(mail_pool_parse(p, (const unsigned char *)simple_msg, strlen(simple_msg),
+					 &doc, &err),
+			 0);
+	assert_string_equal(doc.subject, "繁體中文");
+
+	/* a message over max_copy is refused with ERR_LIMIT; the pool goes on */
+	buf_reset(&b);
+	buf_append_str(&b, simple_msg, &err);
+	while (b.len <= (1u << 20))
+		buf_append_str(&b, "padding padding padding padding\n", &err);
+	assert_int_equal(mail_pool_submit(p, b.data, b.len, NULL, &err), -1);
+	assert_int_equal(err.code, ERR_LIMIT);
+	error_clear(&err);
+	assert_int_equal(mail_pool_in_flight(p), 0);
+	assert_int_equal(mail_pool_submit(p, (const unsigned char *)simple_msg,
+					  strlen(simple_msg), NULL, &err),
+			 0);
+	/* stopping with messages in flight abandons them */
+	buf_release(&b);
+	mail_doc_release(&doc);
+	mail_pool_stop(p);
+}
+
 /* Fake workers (see test_worker_fakes) that fail while a request is in
  * flight and the caller is busy elsewhere. */
 struct async_fake {
@@ -2180,6 +2280,7 @@ int main(void)
 	    cmocka_unit_test(test_worker_fakes),
 	    cmocka_unit_test(test_worker_async),
 	    cmocka_unit_test(test_worker_async_fakes),
+	    cmocka_unit_test(test_pool),
 	    cmocka_unit_test(test_sandbox),
 	    cmocka_unit_test(test_text_table),
 	    cmocka_unit_test(test_base64_8bit_late),
