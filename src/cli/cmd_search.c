@@ -260,7 +260,10 @@ CMD(search)
 		status = cli_fail("search", &err);
 		goto out;
 	}
-	if (search_run(a->db, &env, &so, &r, &err) < 0) {
+	/* One read transaction: the count, the page and the hits' metadata
+	 * come from one snapshot even while an import commits (and SQLite
+	 * takes its locks once instead of per statement). */
+	if (db_exec(a->db, "BEGIN", &err) < 0 || search_run(a->db, &env, &so, &r, &err) < 0) {
 		status = cli_fail("search", &err);
 		goto out;
 	}
@@ -306,6 +309,8 @@ CMD(search)
 	}
 	status = 0;
 out:
+	if (a != NULL)
+		sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL); /* read only: ends the snapshot */
 	search_result_release(&r);
 	archive_close(a);
 	free_domains(domains, n_domains);
