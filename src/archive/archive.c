@@ -56,9 +56,12 @@ static int open_db(const char *dir, int create, sqlite3 **db_r, struct error *er
 	}
 	free(path);
 	sqlite3_busy_timeout(db, 10000);
+	/* No memory-mapped I/O (SQLite's default): a short-lived reader such
+	 * as `custos search` spent more time unmapping the pages it had
+	 * faulted in than searching (100,000 messages: 13 -> 9 ms per query),
+	 * and an I/O error on a mapped page is a SIGBUS, not an error code. */
 	if (db_exec(db, "PRAGMA journal_mode=WAL", err) < 0 ||
 	    db_exec(db, "PRAGMA synchronous=FULL", err) < 0 ||
-	    db_exec(db, "PRAGMA mmap_size=1073741824", err) < 0 ||
 	    db_exec(db, "PRAGMA foreign_keys=ON", err) < 0) {
 		sqlite3_close(db);
 		return -1;

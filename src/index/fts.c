@@ -125,9 +125,8 @@ int idx_fts_insert(sqlite3 *db, int64_t msg_id, const struct mail_doc *doc, stru
 				   err);
 	if (st == NULL)
 		goto fail;
-	if (add_line(&col[C_SUBJECT], doc->subject, err) < 0 ||
-	    add_line(&col[C_BODY], doc->body, err) < 0)
-		goto fail;
+	/* Subject and body are one text each: bound as they are (no copy of
+	 * what is usually most of the text). */
 	for (size_t i = 0; i < doc->n_att; i++) {
 		const struct mail_attachment *a = &doc->att[i];
 		/* A blank line between attachments: no CJK run joins across. */
@@ -146,9 +145,14 @@ int idx_fts_insert(sqlite3 *db, int64_t msg_id, const struct mail_doc *doc, stru
 		goto fail;
 
 	sqlite3_bind_int64(st, 1, msg_id);
-	for (int i = 0; i < N_COLS; i++)
-		sqlite3_bind_text(st, 2 + i, col[i].len ? (const char *)col[i].data : "", (int)col[i].len,
-				  SQLITE_STATIC);
+	for (int i = 0; i < N_COLS; i++) {
+		const char *own = i == C_SUBJECT ? doc->subject : i == C_BODY ? doc->body : NULL;
+		if (i == C_SUBJECT || i == C_BODY)
+			sqlite3_bind_text(st, 2 + i, own != NULL ? own : "", -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_text(st, 2 + i, col[i].len ? (const char *)col[i].data : "",
+					  (int)col[i].len, SQLITE_STATIC);
+	}
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_fail(db, err, "index message text");
 		sqlite3_reset(st);
