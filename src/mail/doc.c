@@ -1,6 +1,7 @@
 /*
- * doc.c - struct mail_doc: lifecycle, the JSON codec of the worker
- * protocol, address normalisation.
+ * doc.c - struct mail_doc: lifecycle, the JSON form for people and tools
+ * (custos parse), address normalisation. The worker protocol sends the doc
+ * in a binary encoding instead (wire.c).
  *
  * The JSON form (RFC 8259, UTF-8) of a doc, version 2:
  *
@@ -16,15 +17,9 @@
  * extract, members and header_charset (issue 3).
  *
  * Strings that are NULL in the doc are left out; "v", "flags", "date",
- * "n_parts" and "depth" are always there. New fields (body text, ...) get
- * new keys; both ends are the same binary, so the version only moves when
- * a key changes meaning.
- *
- * mail_doc_from_json() is the parent's trust boundary: the worker may be
- * compromised, so it accepts only exactly this shape: no unknown or
- * duplicate keys, every string valid UTF-8 without NUL and within
- * MAIL_DOC_MAX_STRING, every count within the MAIL_DOC_MAX_* bounds, flags
- * only of known bits, content types lower-case "type/subtype" tokens.
+ * "n_parts" and "depth" are always there. New fields get new keys; the
+ * version only moves when a key changes meaning. Nothing reads this form
+ * back: the trust boundary is mail_doc_decode() (wire.c).
  */
 #include "mail/mail.h"
 
@@ -38,10 +33,14 @@
 #include "mail/mail_internal.h"
 
 #define JSON_VERSION 2
-#define ALL_FLAGS                                                                                  \
-	(MAIL_F_NOT_MIME | MAIL_F_LIMITS | MAIL_F_NO_MESSAGE_ID | MAIL_F_8BIT_HEADERS |            \
-	 MAIL_F_BAD_DATE | MAIL_F_NUL_BYTES | MAIL_F_PARSE_FAILED | MAIL_F_CHARSET_GUESSED |       \
-	 MAIL_F_BAD_ENCODING)
+
+const struct mail_doc_list mail_doc_lists[MAIL_DOC_N_LISTS] = {
+    {"from", offsetof(struct mail_doc, from)},
+    {"to", offsetof(struct mail_doc, to)},
+    {"cc", offsetof(struct mail_doc, cc)},
+    {"bcc", offsetof(struct mail_doc, bcc)},
+    {"reply_to", offsetof(struct mail_doc, reply_to)},
+};
 
 void mail_doc_init(struct mail_doc *doc)
 {
@@ -172,18 +171,6 @@ static int dump_cb(const char *p, size_t n, void *data)
 	return 0;
 }
 
-/* The address lists of a doc and their JSON keys. */
-static const struct {
-	const char *key;
-	size_t offset;
-} lists[] = {
-    {"from", offsetof(struct mail_doc, from)},
-    {"to", offsetof(struct mail_doc, to)},
-    {"cc", offsetof(struct mail_doc, cc)},
-    {"bcc", offsetof(struct mail_doc, bcc)},
-    {"reply_to", offsetof(struct mail_doc, reply_to)},
-};
-
 int mail_doc_to_json(const struct mail_doc *doc, struct buf *out, struct error *err)
 {
 	json_t *o = json_object();
@@ -195,11 +182,11 @@ int mail_doc_to_json(const struct mail_doc *doc, struct buf *out, struct error *
 		  json_object_set_new(o, "date", json_integer(doc->date)) < 0 ||
 		  set_str(o, "date_raw", doc->date_raw) < 0 ||
 		  set_str(o, "subject", doc->subject) < 0;
-	for (size_t i = 0; !bad && i < sizeof(lists) / sizeof(lists[0]); i++) {
+	for (size_t i = 0; !bad && i < MAIL_DOC_N_LISTS; i++) {
 		const struct mail_addr_list *l =
-		    (const struct mail_addr_list *)((const char *)doc + lists[i].offset);
+		    (const struct mail_addr_list *)((const char *)doc + mail_doc_lists[i].offset);
 		json_t *a = addrs_to_json(l);
-		bad = a == NULL || json_object_set_new(o, lists[i].key, a) < 0;
+		bad = a == NULL || json_object_set_new(o, mail_doc_lists[i].name, a) < 0;
 	}
 	json_t *atts = bad ? NULL : json_array();
 	bad = bad || atts == NULL;
@@ -245,337 +232,6 @@ int mail_doc_to_json(const struct mail_doc *doc, struct buf *out, struct error *
 		if (!d.failed)
 			error_set(err, ERR_INTERNAL, "cannot write the document as JSON");
 		return -1;
-	}
-	return 0;
-}
-
-/* --- from JSON: the trust boundary ------------------------------------ */
-
-/* A copy of a JSON string within the bounds, or NULL with err set. */
-static char *take_str(const json_t *v, const char *what, size_t max, int nonempty,
-		      struct error *err)
-{
-	if (!json_is_string(v)) {
-		error_set(err, ERR_INVALID, "%s: not a string", what);
-		return NULL;
-	}
-	const char *s = json_string_value(v);
-	size_t n = json_string_length(v);
-	if (n > max) {
-		error_set(err, ERR_INVALID, "%s: longer than %zu bytes", what, max);
-		return NULL;
-	}
-	if (nonempty && n == 0) {
-		error_set(err, ERR_INVALID, "%s: empty", what);
-		return NULL;
-	}
-	if (!utf8_valid(s, n)) {
-		error_set(err, ERR_INVALID, "%s: not valid UTF-8 or holds NUL", what);
-		return NULL;
-	}
-	char *r = xmalloc(n + 1);
-	memcpy(r, s, n);
-	r[n] = '\0';
-	return r;
-}
-
-/* A copy of a text value: take_str's rules with the text bound, and no
- * control character but LF and TAB. */
-static char *take_text(const json_t *v, const char *what, struct error *err)
-{
-	char *s = take_str(v, what, MAIL_DOC_MAX_TEXT, 1, err);
-	for (const char *p = s; p != NULL && *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
-			error_set(err, ERR_INVALID, "%s: holds a control character", what);
-			free(s);
-			return NULL;
-		}
-	}
-	return s;
-}
-
-static int outcome_ok(const char *s)
-{
-	for (int o = 0; o < MAIL_X_COUNT; o++)
-		if (strcmp(s, mail_outcome_name((enum mail_outcome)o)) == 0)
-			return 1;
-	return 0;
-}
-
-/* A charset name: 1 to 40 of [A-Za-z0-9._:+-]. */
-static int charset_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 40)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      strchr("._:+-", c) != NULL))
-			return 0;
-	}
-	return 1;
-}
-
-static int members_from_json(const json_t *v, const char *what, struct mail_attachment *at,
-			     struct error *err)
-{
-	if (!json_is_array(v))
-		return error_set(err, ERR_INVALID, "%s: not an array", what);
-	size_t n = json_array_size(v);
-	if (n == 0 || n > MAIL_DOC_MAX_MEMBERS)
-		return error_set(err, ERR_INVALID, "%s: %zu members (1 to %d)", what, n,
-				 MAIL_DOC_MAX_MEMBERS);
-	at->members = xcalloc(n, sizeof(*at->members));
-	for (size_t k = 0; k < n; k++) {
-		at->n_members = k + 1;
-		if ((at->members[k] =
-			 take_str(json_array_get(v, k), what, MAIL_DOC_MAX_STRING, 1, err)) == NULL)
-			return -1;
-	}
-	return 0;
-}
-
-static int take_int(const json_t *v, const char *what, json_int_t min, json_int_t max,
-		    json_int_t *r, struct error *err)
-{
-	if (!json_is_integer(v))
-		return error_set(err, ERR_INVALID, "%s: not an integer", what);
-	json_int_t i = json_integer_value(v);
-	if (i < min || i > max)
-		return error_set(err, ERR_INVALID, "%s: %lld out of range", what, (long long)i);
-	*r = i;
-	return 0;
-}
-
-static int content_type_ok(const char *s)
-{
-	size_t n = strlen(s), slashes = 0;
-	if (n < 3 || s[0] == '/' || s[n - 1] == '/')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '/')
-			slashes++;
-		else if (c <= 0x20 || c >= 0x7f || (c >= 'A' && c <= 'Z') ||
-			 strchr("()<>@,;:\\\"[]?=", c) != NULL)
-			return 0;
-	}
-	return slashes == 1;
-}
-
-static int addrs_from_json(const json_t *a, const char *key, struct mail_addr_list *l,
-			   struct error *err)
-{
-	if (!json_is_array(a))
-		return error_set(err, ERR_INVALID, "%s: not an array", key);
-	size_t n = json_array_size(a);
-	if (n > MAIL_DOC_MAX_ADDRS)
-		return error_set(err, ERR_INVALID, "%s: more than %d addresses", key,
-				 MAIL_DOC_MAX_ADDRS);
-	if (n == 0)
-		return 0;
-	l->v = xcalloc(n, sizeof(*l->v));
-	for (size_t i = 0; i < n; i++) {
-		const json_t *o = json_array_get(a, i);
-		const char *k;
-		json_t *v;
-		char what[64];
-		if (!json_is_object(o))
-			return error_set(err, ERR_INVALID, "%s[%zu]: not an object", key, i);
-		l->n = i + 1; /* entries so far are released with the doc */
-		json_object_foreach((json_t *)o, k, v)
-		{
-			snprintf(what, sizeof(what), "%s[%zu].%.16s", key, i, k);
-			char **dst;
-			if (strcmp(k, "addr") == 0)
-				dst = &l->v[i].addr;
-			else if (strcmp(k, "name") == 0)
-				dst = &l->v[i].name;
-			else
-				return error_set(err, ERR_INVALID, "%s: unknown key", what);
-			if ((*dst = take_str(v, what, MAIL_DOC_MAX_STRING, 1, err)) == NULL)
-				return -1;
-		}
-		if (l->v[i].addr == NULL)
-			return error_set(err, ERR_INVALID, "%s[%zu]: no addr", key, i);
-	}
-	return 0;
-}
-
-static int atts_from_json(const json_t *a, struct mail_doc *doc, struct error *err)
-{
-	if (!json_is_array(a))
-		return error_set(err, ERR_INVALID, "attachments: not an array");
-	size_t n = json_array_size(a);
-	if (n > MAIL_DOC_MAX_ATTACHMENTS)
-		return error_set(err, ERR_INVALID, "attachments: more than %d",
-				 MAIL_DOC_MAX_ATTACHMENTS);
-	if (n == 0)
-		return 0;
-	doc->att = xcalloc(n, sizeof(*doc->att));
-	for (size_t i = 0; i < n; i++) {
-		const json_t *o = json_array_get(a, i);
-		const char *k;
-		json_t *v;
-		char what[64];
-		int have_size = 0;
-		if (!json_is_object(o))
-			return error_set(err, ERR_INVALID, "attachments[%zu]: not an object", i);
-		doc->n_att = i + 1;
-		struct mail_attachment *at = &doc->att[i];
-		json_object_foreach((json_t *)o, k, v)
-		{
-			snprintf(what, sizeof(what), "attachments[%zu].%.16s", i, k);
-			if (strcmp(k, "filename") == 0) {
-				at->filename = take_str(v, what, MAIL_DOC_MAX_STRING, 1, err);
-				if (at->filename == NULL)
-					return -1;
-			} else if (strcmp(k, "content_type") == 0) {
-				at->content_type =
-				    take_str(v, what, MAIL_DOC_MAX_CONTENT_TYPE, 1, err);
-				if (at->content_type == NULL)
-					return -1;
-				if (!content_type_ok(at->content_type))
-					return error_set(err, ERR_INVALID,
-							 "%s: not a lower-case type/subtype", what);
-			} else if (strcmp(k, "size") == 0) {
-				json_int_t s = 0;
-				if (take_int(v, what, 0, INT64_MAX, &s, err) < 0)
-					return -1;
-				at->size = (uint64_t)s;
-				have_size = 1;
-			} else if (strcmp(k, "text") == 0) {
-				if ((at->text = take_text(v, what, err)) == NULL)
-					return -1;
-			} else if (strcmp(k, "extract") == 0) {
-				if ((at->extract = take_str(v, what, 16, 1, err)) == NULL)
-					return -1;
-				if (!outcome_ok(at->extract))
-					return error_set(err, ERR_INVALID, "%s: unknown outcome",
-							 what);
-			} else if (strcmp(k, "members") == 0) {
-				if (members_from_json(v, what, at, err) < 0)
-					return -1;
-			} else {
-				return error_set(err, ERR_INVALID, "%s: unknown key", what);
-			}
-		}
-		if (at->content_type == NULL || !have_size)
-			return error_set(err, ERR_INVALID,
-					 "attachments[%zu]: content_type or size missing", i);
-	}
-	return 0;
-}
-
-static int doc_from_object(json_t *root, struct mail_doc *doc, struct error *err)
-{
-	static const struct {
-		const char *key;
-		size_t offset;
-		int nonempty;
-	} strs[] = {
-	    {"message_id", offsetof(struct mail_doc, message_id), 1},
-	    {"date_raw", offsetof(struct mail_doc, date_raw), 1},
-	    {"subject", offsetof(struct mail_doc, subject), 1},
-	    {"error", offsetof(struct mail_doc, error), 1},
-	};
-	const char *k;
-	json_t *v;
-	int have_v = 0, have_flags = 0, have_date = 0, have_parts = 0, have_depth = 0;
-	if (!json_is_object(root))
-		return error_set(err, ERR_INVALID, "not a JSON object");
-	json_object_foreach(root, k, v)
-	{
-		json_int_t i = 0; /* set by take_int(); gcc -O3 cannot see it */
-		int known = 0;
-		for (size_t s = 0; s < sizeof(strs) / sizeof(strs[0]); s++) {
-			if (strcmp(k, strs[s].key) != 0)
-				continue;
-			char **dst = (char **)((char *)doc + strs[s].offset);
-			if ((*dst = take_str(v, k, MAIL_DOC_MAX_STRING, strs[s].nonempty, err)) ==
-			    NULL)
-				return -1;
-			known = 1;
-		}
-		for (size_t s = 0; s < sizeof(lists) / sizeof(lists[0]); s++) {
-			if (strcmp(k, lists[s].key) != 0)
-				continue;
-			if (addrs_from_json(
-				v, k, (struct mail_addr_list *)((char *)doc + lists[s].offset),
-				err) < 0)
-				return -1;
-			known = 1;
-		}
-		if (known)
-			continue;
-		if (strcmp(k, "v") == 0) {
-			if (take_int(v, k, JSON_VERSION, JSON_VERSION, &i, err) < 0)
-				return -1;
-			have_v = 1;
-		} else if (strcmp(k, "flags") == 0) {
-			if (take_int(v, k, 0, ALL_FLAGS, &i, err) < 0)
-				return -1;
-			if ((uint32_t)i & ~(uint32_t)ALL_FLAGS)
-				return error_set(err, ERR_INVALID, "flags: unknown bits");
-			doc->flags = (uint32_t)i;
-			have_flags = 1;
-		} else if (strcmp(k, "date") == 0) {
-			if (take_int(v, k, INT64_MIN, INT64_MAX, &i, err) < 0)
-				return -1;
-			doc->date = i;
-			have_date = 1;
-		} else if (strcmp(k, "n_parts") == 0) {
-			if (take_int(v, k, 0, UINT32_MAX, &i, err) < 0)
-				return -1;
-			doc->n_parts = (uint32_t)i;
-			have_parts = 1;
-		} else if (strcmp(k, "depth") == 0) {
-			if (take_int(v, k, 0, UINT32_MAX, &i, err) < 0)
-				return -1;
-			doc->depth = (uint32_t)i;
-			have_depth = 1;
-		} else if (strcmp(k, "attachments") == 0) {
-			if (atts_from_json(v, doc, err) < 0)
-				return -1;
-		} else if (strcmp(k, "body") == 0) {
-			if ((doc->body = take_text(v, k, err)) == NULL)
-				return -1;
-		} else if (strcmp(k, "header_charset") == 0) {
-			if ((doc->header_charset = take_str(v, k, 40, 1, err)) == NULL)
-				return -1;
-			if (!charset_name_ok(doc->header_charset))
-				return error_set(err, ERR_INVALID,
-						 "header_charset: not a charset name");
-		} else {
-			char show[40];
-			snprintf(show, sizeof(show), "%s", k);
-			return error_set(err, ERR_INVALID, "unknown key \"%s\"",
-					 utf8_valid(show, strlen(show)) ? show : "?");
-		}
-	}
-	if (!have_v || !have_flags || !have_date || !have_parts || !have_depth)
-		return error_set(err, ERR_INVALID, "v, flags, date, n_parts or depth missing");
-	return 0;
-}
-
-int mail_doc_from_json(const char *json, size_t n, struct mail_doc *doc, struct error *err)
-{
-	json_error_t jerr;
-	mail_doc_release(doc);
-	if (n > MAIL_DOC_MAX_JSON)
-		return error_set(err, ERR_INVALID, "document of %zu bytes is larger than %d", n,
-				 MAIL_DOC_MAX_JSON);
-	json_t *root = json_loadb(json, n, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL)
-		return error_set(err, ERR_INVALID, "not JSON: %.100s (byte %d)", jerr.text,
-				 jerr.position);
-	int rc = doc_from_object(root, doc, err);
-	json_decref(root);
-	if (rc < 0) {
-		mail_doc_release(doc);
-		return error_prefix(err, "bad document");
 	}
 	return 0;
 }

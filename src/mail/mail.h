@@ -4,8 +4,9 @@
  *
  * Parsing hostile MIME happens only in the parse worker (a separate process
  * exec'ed from this binary, holding no keys and no database, under seccomp
- * and rlimits). The parent receives the document as JSON over a pipe and
- * checks it field by field (mail_doc_from_json) before trusting any of it.
+ * and rlimits). The parent receives the document in a binary encoding over
+ * a pipe and checks it field by field (mail_doc_decode, wire.c) before
+ * trusting any of it.
  *
  * Ownership: every pointer in struct mail_doc is owned by the doc and freed
  * by mail_doc_release(). Strings are valid UTF-8 and NUL-free.
@@ -33,7 +34,7 @@ enum mail_flag {
 };
 
 /* Bounds of a document. mail_parse() keeps to them (cutting visibly, with
- * MAIL_F_LIMITS and a note in doc->error); mail_doc_from_json() rejects any
+ * MAIL_F_LIMITS and a note in doc->error); mail_doc_decode() rejects any
  * document beyond them. */
 #define MAIL_DOC_MAX_STRING (64 * 1024) /* bytes of one string */
 #define MAIL_DOC_MAX_ADDRS 100000	/* entries of one address list */
@@ -41,9 +42,12 @@ enum mail_flag {
 #define MAIL_DOC_MAX_CONTENT_TYPE 255
 #define MAIL_DOC_MAX_TEXT (32 * 1024 * 1024) /* text of a message, all fields */
 #define MAIL_DOC_MAX_MEMBERS 10000	     /* member names of one archive */
-/* One worker answer: the metadata, plus the text (at most doubled by JSON
- * escapes of line ends and quotes). */
+/* The JSON form of a doc (custos parse): 16 MiB of metadata plus the
+ * text, at most doubled by the escapes of line ends and quotes. */
 #define MAIL_DOC_MAX_JSON (16 * 1024 * 1024 + 2 * MAIL_DOC_MAX_TEXT)
+/* One worker answer (wire.c): the binary form needs no escapes, but keeps
+ * the bound of the JSON answers of protocol version 2. */
+#define MAIL_DOC_MAX_WIRE MAIL_DOC_MAX_JSON
 
 /* Limits of the parse. The extraction limits (issue 3) take their
  * defaults when 0 (src/mail/extract.c). */
@@ -126,7 +130,7 @@ int mail_sniff(const unsigned char *p, size_t n, struct error *err);
  * Never fails on malformed mail: it records flags instead. -1 only on
  * internal errors. doc must have been initialised (mail_doc_init); whatever
  * it held is released first. The same holds for the other functions that
- * fill a doc (mail_doc_from_json, mail_worker_parse). */
+ * fill a doc (mail_doc_decode, mail_worker_parse). */
 int mail_parse(const unsigned char *p, size_t n, const struct mail_limits *lim,
 	       struct mail_doc *doc, struct error *err);
 /* Options of one parse. */
@@ -137,10 +141,19 @@ enum mail_parse_opt {
 int mail_parse_opts(const unsigned char *p, size_t n, const struct mail_limits *lim, uint32_t opts,
 		    struct mail_doc *doc, struct error *err);
 
-/* JSON codec of the worker protocol. from_json validates every field
- * (types, lengths, UTF-8) and fails with ERR_INVALID on anything odd. */
+/* The doc as JSON (doc.c), for people and tools (custos parse): appended
+ * to out. Fails with ERR_INVALID if a string is not UTF-8. */
 int mail_doc_to_json(const struct mail_doc *doc, struct buf *out, struct error *err);
-int mail_doc_from_json(const char *json, size_t n, struct mail_doc *doc, struct error *err);
+
+/* The binary encoding of the worker protocol, version 3 (wire.c,
+ * doc/formats/worker.md). encode appends to out (ERR_LIMIT past out's max;
+ * on failure out is as it was). decode is the parent's trust boundary: it
+ * fills doc (released first) from exactly p[0..n), checking every field
+ * (lengths, counts, UTF-8, the syntax of each kind of string), and fails
+ * with ERR_INVALID on anything odd, leaving doc empty. p is borrowed for
+ * the call; doc owns copies. */
+int mail_doc_encode(const struct mail_doc *doc, struct buf *out, struct error *err);
+int mail_doc_decode(const unsigned char *p, size_t n, struct mail_doc *doc, struct error *err);
 
 /* Parent-side handle of a parse worker process. */
 struct mail_worker;

@@ -12,6 +12,17 @@
 
 #include "mail/mail.h"
 
+/* --- doc.c ----------------------------------------------------------- */
+
+/* The address lists of a doc (struct mail_addr_list at offset), in
+ * document order: their JSON keys and their order on the wire (wire.c). */
+struct mail_doc_list {
+	const char *name;
+	size_t offset;
+};
+#define MAIL_DOC_N_LISTS 5
+extern const struct mail_doc_list mail_doc_lists[MAIL_DOC_N_LISTS];
+
 /* --- text.c: UTF-8 and charsets ------------------------------------- */
 
 /* 1 if p[0..n) holds 8-bit bytes that are not UTF-8: a charset must be

@@ -176,8 +176,8 @@ static void warm_up(const struct mail_limits *lim)
 	mail_extract_warm_up();
 	mail_parse((const unsigned char *)warm_message, sizeof(warm_message) - 1, lim, &doc, &err);
 	struct buf out;
-	buf_init(&out, MAIL_DOC_MAX_JSON);
-	mail_doc_to_json(&doc, &out, &err);
+	buf_init(&out, MAIL_DOC_MAX_WIRE);
+	mail_doc_encode(&doc, &out, &err);
 	buf_release(&out);
 	mail_doc_release(&doc);
 }
@@ -491,16 +491,16 @@ static int drain(int fd, uint64_t n)
 	return 0;
 }
 
-/* The answer: the doc as JSON; a doc too large to send loses its lists
- * (and says so) rather than the whole answer. */
+/* The answer: the doc in the binary encoding (wire.c); a doc too large to
+ * send loses its lists (and says so) rather than the whole answer. */
 static int answer(int out_fd, struct mail_doc *doc)
 {
 	struct buf out;
 	struct error err = ERROR_INIT;
-	buf_init(&out, MAIL_DOC_MAX_JSON);
+	buf_init(&out, MAIL_DOC_MAX_WIRE);
 	if (buf_append(&out, "\0\0\0\0", 4, &err) < 0)
 		return -1;
-	if (mail_doc_to_json(doc, &out, &err) < 0) {
+	if (mail_doc_encode(doc, &out, &err) < 0) {
 		struct mail_doc small;
 		mail_doc_init(&small);
 		small.flags = doc->flags | MAIL_F_LIMITS;
@@ -518,7 +518,7 @@ static int answer(int out_fd, struct mail_doc *doc)
 		small.error = why;
 		buf_reset(&out);
 		buf_append(&out, "\0\0\0\0", 4, &err);
-		int rc = mail_doc_to_json(&small, &out, &err);
+		int rc = mail_doc_encode(&small, &out, &err);
 		if (rc < 0) {
 			buf_release(&out);
 			return -1;

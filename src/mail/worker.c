@@ -8,10 +8,10 @@
  *
  *   request:  u32 big-endian length, u32 big-endian options (enum
  *             mail_parse_opt), then the message bytes
- *   response: u32 big-endian length (1 .. MAIL_DOC_MAX_JSON), then the
- *             document as JSON (doc.c)
+ *   response: u32 big-endian length (1 .. MAIL_DOC_MAX_WIRE), then the
+ *             document in its binary encoding, version 3 (wire.c)
  *
- * The worker is not trusted. Its answer is checked by mail_doc_from_json();
+ * The worker is not trusted. Its answer is checked by mail_doc_decode();
  * everything here is bounded by the per-message timeout (poll() on
  * non-blocking pipes; SIGKILL when it passes). A worker that crashes, hangs,
  * answers garbage or speaks out of turn is killed and reaped, and the
@@ -425,7 +425,7 @@ static int collect_once(struct mail_worker *w, struct mail_doc *doc, char *why, 
 {
 	enum io_result r = w->sent;
 	unsigned char hdr[4];
-	unsigned char *json = NULL;
+	unsigned char *ans = NULL;
 	uint32_t len = 0;
 	snprintf(why, whylen, "parse worker vanished"); /* unless reap() says more */
 	if (r == IO_OK && w->pid <= 0)
@@ -434,21 +434,21 @@ static int collect_once(struct mail_worker *w, struct mail_doc *doc, char *why, 
 		r = read_all(w->from_fd, hdr, sizeof(hdr), w->deadline);
 	if (r == IO_OK) {
 		len = get_u32be(hdr);
-		if (len == 0 || len > MAIL_DOC_MAX_JSON) {
+		if (len == 0 || len > MAIL_DOC_MAX_WIRE) {
 			reap(w, 1, NULL, 0);
 			snprintf(why, whylen,
 				 "parse worker answered garbage: a response length of %u bytes",
 				 len);
 			return -1;
 		}
-		json = xmalloc(len);
+		ans = xmalloc(len);
 		int64_t deadline = now_ms() + COLLECT_GRACE_MS;
 		if (deadline < w->deadline)
 			deadline = w->deadline;
-		r = read_all(w->from_fd, json, len, deadline);
+		r = read_all(w->from_fd, ans, len, deadline);
 	}
 	if (r != IO_OK) {
-		free(json);
+		free(ans);
 		if (r == IO_TIMEOUT) {
 			reap(w, 1, NULL, 0);
 			snprintf(why, whylen, "parse worker timed out after %u s",
@@ -458,12 +458,12 @@ static int collect_once(struct mail_worker *w, struct mail_doc *doc, char *why, 
 		}
 		return -1;
 	}
-	struct error jerr = ERROR_INIT;
-	int rc = mail_doc_from_json((const char *)json, len, doc, &jerr);
-	free(json);
+	struct error derr = ERROR_INIT;
+	int rc = mail_doc_decode(ans, len, doc, &derr);
+	free(ans);
 	if (rc < 0) {
 		reap(w, 1, NULL, 0);
-		snprintf(why, whylen, "parse worker answered garbage: %.200s", jerr.msg);
+		snprintf(why, whylen, "parse worker answered garbage: %.200s", derr.msg);
 		return -1;
 	}
 	return 0;

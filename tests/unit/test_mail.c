@@ -1,8 +1,9 @@
 /*
  * test_mail.c - unit tests of src/mail: sniffing, parsing (charsets,
- * attachments, broken structure, limits, size), the JSON trust boundary,
- * address normalisation, the parse worker (real and misbehaving, whole and
- * as submit / collect), and the worker sandbox itself.
+ * attachments, broken structure, limits, size), the document's binary
+ * encoding (the parent's trust boundary) and its JSON form, address
+ * normalisation, the parse worker (real and misbehaving, whole and as
+ * submit / collect), and the worker sandbox itself.
  *
  * The worker tests need the custos-worker binary: $CUSTOS_WORKER (set by meson);
  * without it they are skipped.
@@ -617,7 +618,7 @@ static void test_100mb_message(void **state)
 	free(msg);
 }
 
-/* --- JSON ------------------------------------------------------------- */
+/* --- the document's encodings ------------------------------------------ */
 
 static void add_addr(struct mail_addr_list *l, const char *name, const char *addr)
 {
@@ -699,165 +700,479 @@ static int doc_eq(const struct mail_doc *a, const struct mail_doc *b)
 	return 1;
 }
 
-static void test_json_round_trip(void **state)
+/* Many attachments, members, CJK, and absent strings in every position an
+ * attachment has. */
+static void add_many_atts(struct mail_doc *d, size_t n)
+{
+	d->att = realloc(d->att, (d->n_att + n) * sizeof(*d->att));
+	for (size_t i = 0; i < n; i++) {
+		struct mail_attachment *a = &d->att[d->n_att++];
+		char s[64];
+		memset(a, 0, sizeof(*a));
+		snprintf(s, sizeof(s), "附件%zu.txt", i);
+		a->filename = i % 3 == 0 ? NULL : strdup(s);
+		a->content_type = strdup(i % 2 ? "text/plain" : "application/zip");
+		a->size = (uint64_t)i * 1000003u;
+		snprintf(s, sizeof(s), "第%zu行\n\t行", i);
+		a->text = i % 4 == 0 ? NULL : strdup(s);
+		a->extract = i % 5 == 0 ? NULL : strdup(i % 2 ? "ok" : "bomb");
+		if (i % 2 == 0) {
+			a->n_members = 1 + i % 7;
+			a->members = calloc(a->n_members, sizeof(char *));
+			for (size_t k = 0; k < a->n_members; k++) {
+				snprintf(s, sizeof(s), "目录/%zu-%zu", i, k);
+				a->members[k] = strdup(s);
+			}
+		}
+	}
+	d->att[0].size = INT64_MAX;
+}
+
+/* encode, decode, compare field by field, encode again: the same bytes. */
+static void wire_trip(const struct mail_doc *a)
+{
+	struct buf one, two;
+	struct error err = ERROR_INIT;
+	struct mail_doc b;
+	mail_doc_init(&b);
+	buf_init(&one, MAIL_DOC_MAX_WIRE);
+	buf_init(&two, MAIL_DOC_MAX_WIRE);
+	assert_int_equal(mail_doc_encode(a, &one, &err), 0);
+	if (mail_doc_decode(one.data, one.len, &b, &err) < 0)
+		fail_msg("decode: %s", err.msg);
+	assert_true(doc_eq(a, &b));
+	assert_int_equal(mail_doc_encode(&b, &two, &err), 0);
+	assert_int_equal(one.len, two.len);
+	assert_memory_equal(one.data, two.data, one.len);
+	mail_doc_release(&b);
+	buf_release(&one);
+	buf_release(&two);
+}
+
+static void test_wire_round_trip(void **state)
 {
 	(void)state;
-	struct mail_doc a, b;
-	struct buf out;
-	struct error err = ERROR_INIT;
+	struct mail_doc a;
 	fill_doc(&a);
-	mail_doc_init(&b);
-	buf_init(&out, MAIL_DOC_MAX_JSON);
-	assert_int_equal(mail_doc_to_json(&a, &out, &err), 0);
-	if (mail_doc_from_json((const char *)out.data, out.len, &b, &err) < 0)
-		fail_msg("from_json: %s", err.msg);
-	assert_true(doc_eq(&a, &b));
+	wire_trip(&a);
+	/* every address list in use, many attachments */
+	add_addr(&a.cc, "李四", "li@例子.中国");
+	add_addr(&a.bcc, NULL, "hidden@b.c");
+	add_addr(&a.reply_to, "R", "r2@b.c");
+	add_many_atts(&a, 1000);
+	a.date = INT64_MIN;
+	a.n_parts = UINT32_MAX;
+	a.depth = UINT32_MAX;
+	a.flags = MAIL_F_NOT_MIME | MAIL_F_LIMITS | MAIL_F_NO_MESSAGE_ID | MAIL_F_8BIT_HEADERS |
+		  MAIL_F_BAD_DATE | MAIL_F_NUL_BYTES | MAIL_F_PARSE_FAILED |
+		  MAIL_F_CHARSET_GUESSED | MAIL_F_BAD_ENCODING;
+	wire_trip(&a);
 	mail_doc_release(&a);
-	mail_doc_release(&b);
+
+	/* nothing at all */
+	mail_doc_init(&a);
+	wire_trip(&a);
 
 	/* every parse case survives the trip */
 	for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
 		if (parse_cases[i].msg == NULL)
 			continue;
 		parse(parse_cases[i].msg, &a);
-		buf_reset(&out);
-		assert_int_equal(mail_doc_to_json(&a, &out, &err), 0);
-		assert_int_equal(mail_doc_from_json((const char *)out.data, out.len, &b, &err), 0);
-		assert_true(doc_eq(&a, &b));
+		wire_trip(&a);
 		mail_doc_release(&a);
-		mail_doc_release(&b);
 	}
+
+	/* past the buffer's max: ERR_LIMIT, and the buffer as it was */
+	struct buf out;
+	struct error err = ERROR_INIT;
+	fill_doc(&a);
+	buf_init(&out, 100);
+	buf_append_str(&out, "head", &err);
+	assert_int_equal(mail_doc_encode(&a, &out, &err), -1);
+	assert_int_equal(err.code, ERR_LIMIT);
+	assert_int_equal(out.len, 4);
+	assert_string_equal((const char *)out.data, "head");
 	buf_release(&out);
+	mail_doc_release(&a);
 }
 
-struct json_case {
-	const char *name;
-	const char *json;
-	const char *why;
+/* --- the wire encoding, written by hand ---------------------------------
+ *
+ * wire_build() writes a document field by field as doc/formats/worker.md
+ * says, independently of wire.c, with one field replaced (a case's spot):
+ * the reference for the encoder and the hostile inputs of the decoder. */
+
+enum wspot {
+	W_NONE,
+	W_VERSION,
+	W_FLAGS,
+	W_MESSAGE_ID,
+	W_DATE_RAW,
+	W_SUBJECT,
+	W_FROM_COUNT,
+	W_FROM_ADDR,
+	W_FROM_NAME,
+	W_TO_COUNT,
+	W_ATT_COUNT,
+	W_FILENAME,
+	W_CONTENT_TYPE,
+	W_SIZE,
+	W_TEXT,
+	W_EXTRACT,
+	W_MEMBER_COUNT,
+	W_MEMBER,
+	W_ERROR,
+	W_BODY,
+	W_CHARSET,
+	W_TRAILER,
 };
 
-#define BASE "\"v\":2,\"flags\":0,\"date\":0,\"n_parts\":1,\"depth\":0"
+struct wire_case {
+	const char *name;
+	enum wspot spot;
+	const char *str; /* the string at spot: NULL is absent */
+	size_t len;	 /* its length when it holds NUL (else strlen) */
+	uint64_t num;	 /* the integer at spot */
+	const char *why; /* substring of the error */
+};
 
-static void test_json_reject(void **state)
+static void w_u32(struct buf *b, uint32_t v)
+{
+	struct error err = ERROR_INIT;
+	assert_int_equal(buf_put_u32be(b, v, &err), 0);
+}
+
+static void w_num(struct buf *b, const struct wire_case *c, enum wspot at, uint32_t v)
+{
+	w_u32(b, c->spot == at ? (uint32_t)c->num : v);
+}
+
+/* A str: n bytes at s, or absent (s NULL). */
+static void w_bytes(struct buf *b, const char *s, size_t n)
+{
+	struct error err = ERROR_INIT;
+	if (s == NULL) {
+		w_u32(b, 0xffffffffu);
+		return;
+	}
+	w_u32(b, (uint32_t)n);
+	assert_int_equal(buf_append(b, s, n, &err), 0);
+}
+
+static void w_text(struct buf *b, const char *s)
+{
+	w_bytes(b, s, s != NULL ? strlen(s) : 0);
+}
+
+/* s, or the case's string if the case's spot is here. */
+static void w_str(struct buf *b, const struct wire_case *c, enum wspot at, const char *s)
+{
+	if (c->spot != at)
+		w_text(b, s);
+	else if (c->str == NULL)
+		w_bytes(b, NULL, 0);
+	else
+		w_bytes(b, c->str, c->len ? c->len : strlen(c->str));
+}
+
+/* fill_doc()'s document; the spots are in from[0], attachments[0], and
+ * the member list of attachments[1]. */
+static void wire_build(struct buf *b, const struct wire_case *c)
+{
+	struct error err = ERROR_INIT;
+	buf_put_u8(b, c->spot == W_VERSION ? (uint8_t)c->num : 3, &err);
+	w_num(b, c, W_FLAGS, MAIL_F_8BIT_HEADERS | MAIL_F_CHARSET_GUESSED);
+	w_str(b, c, W_MESSAGE_ID, "abc@example.com");
+	buf_put_u64be(b, (uint64_t)INT64_C(-86400), &err);
+	w_str(b, c, W_DATE_RAW, "Wed, 31 Dec 1969 00:00:00 +0000");
+	w_str(b, c, W_SUBJECT, "报告 \"quoted\" \\ ✓");
+	w_num(b, c, W_FROM_COUNT, 1);
+	w_str(b, c, W_FROM_ADDR, "zhang@example.com");
+	w_str(b, c, W_FROM_NAME, "张三");
+	w_num(b, c, W_TO_COUNT, 2);
+	w_text(b, "a@b.c");
+	w_text(b, NULL);
+	w_text(b, "b@b.c");
+	w_text(b, "B");
+	w_u32(b, 0); /* cc */
+	w_u32(b, 0); /* bcc */
+	w_u32(b, 1); /* reply_to */
+	w_text(b, "r@b.c");
+	w_text(b, NULL);
+	w_num(b, c, W_ATT_COUNT, 2);
+	w_str(b, c, W_FILENAME, "报告.pdf");
+	w_str(b, c, W_CONTENT_TYPE, "application/pdf");
+	buf_put_u64be(b, c->spot == W_SIZE ? c->num : 123456789012ULL, &err);
+	w_str(b, c, W_TEXT, "第一页\n\tpage \"two\"");
+	w_str(b, c, W_EXTRACT, "ok");
+	w_u32(b, 0); /* no member list */
+	w_text(b, NULL);
+	w_text(b, "image/png");
+	buf_put_u64be(b, 0, &err);
+	w_text(b, NULL);
+	w_text(b, "none");
+	w_num(b, c, W_MEMBER_COUNT, 2);
+	w_str(b, c, W_MEMBER, "a/b.txt");
+	w_text(b, "报告.docx");
+	w_u32(b, 4); /* n_parts */
+	w_u32(b, 1); /* depth */
+	w_str(b, c, W_ERROR, "something");
+	w_str(b, c, W_BODY, "line one\n\nline 二\tthree");
+	w_str(b, c, W_CHARSET, "gb18030");
+	if (c->spot == W_TRAILER)
+		buf_put_u8(b, 0, &err);
+}
+
+static void test_wire_layout(void **state)
 {
 	(void)state;
-	static const struct json_case cases[] = {
-	    {"not JSON", "{\"v\":2,", "not JSON"},
-	    {"an array", "[1,2]", "not a JSON object"},
-	    {"v missing", "{\"flags\":0,\"date\":0,\"n_parts\":1,\"depth\":0}", "missing"},
-	    {"v 1", "{\"v\":1,\"flags\":0,\"date\":0,\"n_parts\":1,\"depth\":0}", "out of range"},
-	    {"flags a string", "{\"v\":2,\"flags\":\"0\",\"date\":0,\"n_parts\":1,\"depth\":0}",
-	     "flags: not an integer"},
-	    {"duplicate flags", "{" BASE ",\"flags\":0}", "duplicate"},
-	    {"flags unknown bit", "{\"v\":2,\"flags\":1024,\"date\":0,\"n_parts\":1,\"depth\":0}",
-	     "flags"},
-	    {"flags negative", "{\"v\":2,\"flags\":-1,\"date\":0,\"n_parts\":1,\"depth\":0}",
-	     "flags"},
-	    {"date a float", "{\"v\":2,\"flags\":0,\"date\":1.5,\"n_parts\":1,\"depth\":0}",
-	     "not an integer"},
-	    {"n_parts too big",
-	     "{\"v\":2,\"flags\":0,\"date\":0,\"n_parts\":4294967296,\"depth\":0}", "n_parts"},
-	    {"subject a number", "{" BASE ",\"subject\":5}", "subject: not a string"},
-	    {"subject empty", "{" BASE ",\"subject\":\"\"}", "subject: empty"},
-	    {"subject invalid UTF-8", "{" BASE ",\"subject\":\"\xff\xfe\"}", "not JSON"},
-	    {"subject with NUL", "{" BASE ",\"subject\":\"a\\u0000b\"}", "not JSON"},
-	    {"subject lone surrogate", "{" BASE ",\"subject\":\"\\ud800\"}", "not JSON"},
-	    {"unknown key", "{" BASE ",\"bodies\":\"x\"}", "unknown key"},
-	    {"body with a control character", "{" BASE ",\"body\":\"a\\u0001b\"}",
-	     "control character"},
-	    {"body with CR", "{" BASE ",\"body\":\"a\\rb\"}", "control character"},
-	    {"body empty", "{" BASE ",\"body\":\"\"}", "body: empty"},
-	    {"header_charset not a name", "{" BASE ",\"header_charset\":\"gb 2312\"}",
-	     "not a charset name"},
-	    {"attachment unknown outcome",
-	     "{" BASE ",\"attachments\":[{\"content_type\":\"a/b\",\"size\":1,"
-	     "\"extract\":\"great\"}]}",
-	     "unknown outcome"},
-	    {"attachment members empty",
-	     "{" BASE ",\"attachments\":[{\"content_type\":\"a/b\",\"size\":1,"
-	     "\"members\":[]}]}",
-	     "members"},
-	    {"attachment member not a string",
-	     "{" BASE ",\"attachments\":[{\"content_type\":\"a/b\",\"size\":1,"
-	     "\"members\":[1]}]}",
-	     "not a string"},
-	    {"attachment text with NUL",
-	     "{" BASE ",\"attachments\":[{\"content_type\":\"a/b\",\"size\":1,"
-	     "\"text\":\"a\\u0000\"}]}",
-	     "not JSON"},
-	    {"duplicate key", "{" BASE ",\"subject\":\"a\",\"subject\":\"b\"}", "duplicate"},
-	    {"from not an array", "{" BASE ",\"from\":{}}", "not an array"},
-	    {"from entry not an object", "{" BASE ",\"from\":[\"a@b\"]}", "not an object"},
-	    {"from entry without addr", "{" BASE ",\"from\":[{\"name\":\"x\"}]}", "no addr"},
-	    {"from entry unknown key", "{" BASE ",\"from\":[{\"addr\":\"a@b\",\"x\":1}]}",
-	     "unknown key"},
-	    {"attachment type in capitals",
-	     "{" BASE ",\"attachments\":[{\"content_type\":\"Text/Plain\",\"size\":1}]}",
-	     "lower-case"},
-	    {"attachment type without slash",
-	     "{" BASE ",\"attachments\":[{\"content_type\":\"text\",\"size\":1}]}", "lower-case"},
-	    {"attachment size negative",
-	     "{" BASE ",\"attachments\":[{\"content_type\":\"a/b\",\"size\":-1}]}", "out of range"},
-	    {"attachment without size", "{" BASE ",\"attachments\":[{\"content_type\":\"a/b\"}]}",
-	     "missing"},
+	static const struct wire_case none = {"none", W_NONE, NULL, 0, 0, NULL};
+	struct buf want, got;
+	struct error err = ERROR_INIT;
+	struct mail_doc d, back;
+	buf_init(&want, BUF_UNLIMITED);
+	buf_init(&got, MAIL_DOC_MAX_WIRE);
+	wire_build(&want, &none);
+	fill_doc(&d);
+	mail_doc_init(&back);
+	assert_int_equal(mail_doc_encode(&d, &got, &err), 0);
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.data, want.data, want.len);
+	if (mail_doc_decode(want.data, want.len, &back, &err) < 0)
+		fail_msg("decode: %s", err.msg);
+	assert_true(doc_eq(&d, &back));
+	mail_doc_release(&back);
+
+	/* an empty doc: 69 bytes, absent strings and empty lists */
+	static const char empty[] = "\x03"
+				    "\0\0\0\0"			       /* flags */
+				    "\xff\xff\xff\xff"		       /* message_id */
+				    "\0\0\0\0\0\0\0\0"		       /* date */
+				    "\xff\xff\xff\xff\xff\xff\xff\xff" /* date_raw, subject */
+				    "\0\0\0\0\0\0\0\0\0\0"	       /* from, to, */
+				    "\0\0\0\0\0\0\0\0\0\0"	       /* cc, bcc, reply_to */
+				    "\0\0\0\0"			       /* attachments */
+				    "\0\0\0\x01"		       /* n_parts */
+				    "\0\0\0\0"			       /* depth */
+				    "\xff\xff\xff\xff\xff\xff\xff\xff" /* error, body, */
+				    "\xff\xff\xff\xff";		       /* header_charset */
+	mail_doc_release(&d);
+	mail_doc_init(&d);
+	d.n_parts = 1;
+	buf_reset(&got);
+	assert_int_equal(mail_doc_encode(&d, &got, &err), 0);
+	assert_int_equal(got.len, sizeof(empty) - 1);
+	assert_int_equal(got.len, 69);
+	assert_memory_equal(got.data, empty, got.len);
+	buf_release(&want);
+	buf_release(&got);
+}
+
+/* Every prefix of a valid encoding, and the whole with a byte more, is
+ * refused, and leaves nothing behind in the doc. */
+static void test_wire_truncated(void **state)
+{
+	(void)state;
+	struct mail_doc a, d;
+	struct buf b;
+	struct error err = ERROR_INIT;
+	fill_doc(&a);
+	add_many_atts(&a, 3);
+	mail_doc_init(&d);
+	buf_init(&b, MAIL_DOC_MAX_WIRE);
+	assert_int_equal(mail_doc_encode(&a, &b, &err), 0);
+	mail_doc_release(&a);
+	for (size_t n = 0; n < b.len; n++) {
+		error_clear(&err);
+		if (mail_doc_decode(b.data, n, &d, &err) == 0)
+			fail_msg("a prefix of %zu of %zu bytes accepted", n, b.len);
+		assert_int_equal(err.code, ERR_INVALID);
+		assert_null(d.subject);
+		assert_null(d.att);
+		assert_int_equal(d.from.n, 0);
+	}
+	buf_append_byte(&b, 0, &err);
+	assert_int_equal(mail_doc_decode(b.data, b.len, &d, &err), -1);
+	assert_non_null(strstr(err.msg, "1 bytes after the document"));
+	assert_int_equal(mail_doc_decode(b.data, b.len - 1, &d, &err), 0);
+	mail_doc_release(&d);
+	buf_release(&b);
+}
+
+#define LONG17 "limitslimitslimit"
+#define LONG41 "abcdefghijabcdefghijabcdefghijabcdefghijk"
+
+static void test_wire_reject(void **state)
+{
+	(void)state;
+	static const struct wire_case cases[] = {
+	    {"version 2", W_VERSION, NULL, 0, 2, "version 2, not 3"},
+	    {"version 4", W_VERSION, NULL, 0, 4, "version"},
+	    {"unknown flag bit", W_FLAGS, NULL, 0, 1u << 9, "flags: unknown bits"},
+	    {"all flag bits", W_FLAGS, NULL, 0, 0xffffffffu, "flags: unknown bits"},
+	    {"trailing byte", W_TRAILER, NULL, 0, 0, "1 bytes after the document"},
+	    {"message_id empty", W_MESSAGE_ID, "", 0, 0, "message_id: empty"},
+	    {"date_raw with NUL", W_DATE_RAW, "a\0b", 3, 0, "date_raw: holds NUL"},
+	    {"subject with NUL", W_SUBJECT, "a\0", 2, 0, "subject: holds NUL"},
+	    {"subject invalid UTF-8", W_SUBJECT, "\xff\xfe", 0, 0, "subject: not valid UTF-8"},
+	    {"subject overlong", W_SUBJECT, "\xc0\xaf", 0, 0, "not valid UTF-8"},
+	    {"subject lone surrogate", W_SUBJECT, "\xed\xa0\x80", 0, 0, "not valid UTF-8"},
+	    {"subject cut sequence", W_SUBJECT, "a\xe4\xb8", 0, 0, "not valid UTF-8"},
+	    {"subject above U+10FFFF", W_SUBJECT, "\xf4\x90\x80\x80", 0, 0, "not valid UTF-8"},
+	    {"from count huge", W_FROM_COUNT, NULL, 0, 0xffffffffu, "from: 4294967295 entries"},
+	    {"from count past the bound", W_FROM_COUNT, NULL, 0, 100001, "more than 100000"},
+	    {"to count past the bytes", W_TO_COUNT, NULL, 0, 100000, "cannot fit"},
+	    {"from addr missing", W_FROM_ADDR, NULL, 0, 0, "from[0].addr: missing"},
+	    {"from addr empty", W_FROM_ADDR, "", 0, 0, "from[0].addr: empty"},
+	    {"from name invalid UTF-8", W_FROM_NAME, "\x80", 0, 0, "from[0].name: not valid"},
+	    {"attachments count huge", W_ATT_COUNT, NULL, 0, 0xffffffffu, "more than 100000"},
+	    {"attachments count past the bytes", W_ATT_COUNT, NULL, 0, 99999, "cannot fit"},
+	    {"filename empty", W_FILENAME, "", 0, 0, "attachments[0].filename: empty"},
+	    {"content type missing", W_CONTENT_TYPE, NULL, 0, 0, "content_type: missing"},
+	    {"content type in capitals", W_CONTENT_TYPE, "Text/Plain", 0, 0, "lower-case"},
+	    {"content type without slash", W_CONTENT_TYPE, "text", 0, 0, "lower-case"},
+	    {"content type with two slashes", W_CONTENT_TYPE, "a/b/c", 0, 0, "lower-case"},
+	    {"content type with a space", W_CONTENT_TYPE, "a/b c", 0, 0, "lower-case"},
+	    {"content type with a parameter", W_CONTENT_TYPE, "a/b;c=d", 0, 0, "lower-case"},
+	    {"content type starts with a slash", W_CONTENT_TYPE, "/ab", 0, 0, "lower-case"},
+	    {"size past INT64_MAX", W_SIZE, NULL, 0, UINT64_C(1) << 63,
+	     "size: 9223372036854775808 out of range"},
+	    {"text with a control character", W_TEXT, "a\x1b[31m", 0, 0,
+	     "text: holds a control character"},
+	    {"text with NUL", W_TEXT, "a\0", 2, 0, "text: holds NUL"},
+	    {"text empty", W_TEXT, "", 0, 0, "text: empty"},
+	    {"unknown outcome", W_EXTRACT, "great", 0, 0, "extract: unknown outcome"},
+	    {"outcome too long", W_EXTRACT, LONG17, 0, 0, "longer than 16"},
+	    {"outcome empty", W_EXTRACT, "", 0, 0, "extract: empty"},
+	    {"member count huge", W_MEMBER_COUNT, NULL, 0, 0xffffffffu, "more than 10000"},
+	    {"member count past the bound", W_MEMBER_COUNT, NULL, 0, 10001, "more than 10000"},
+	    {"member count past the bytes", W_MEMBER_COUNT, NULL, 0, 10000, "cannot fit"},
+	    {"member missing", W_MEMBER, NULL, 0, 0, "members: missing"},
+	    {"member empty", W_MEMBER, "", 0, 0, "members: empty"},
+	    {"error invalid UTF-8", W_ERROR, "\xc3", 0, 0, "error: not valid UTF-8"},
+	    {"body with a control character", W_BODY, "a\001b", 0, 0, "body: holds a control"},
+	    {"body with CR", W_BODY, "a\rb", 0, 0, "body: holds a control character"},
+	    {"body with DEL", W_BODY, "a\x7f", 0, 0, "body: holds a control character"},
+	    {"body empty", W_BODY, "", 0, 0, "body: empty"},
+	    {"charset not a name", W_CHARSET, "gb 2312", 0, 0, "not a charset name"},
+	    {"charset with a slash", W_CHARSET, "utf-8/x", 0, 0, "not a charset name"},
+	    {"charset too long", W_CHARSET, LONG41, 0, 0, "header_charset: longer than 40"},
+	    {"charset empty", W_CHARSET, "", 0, 0, "header_charset: empty"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct wire_case *c = &cases[i];
+		struct buf b;
 		struct mail_doc doc;
 		struct error err = ERROR_INIT;
+		buf_init(&b, BUF_UNLIMITED);
+		wire_build(&b, c);
 		mail_doc_init(&doc);
-		int rc = mail_doc_from_json(cases[i].json, strlen(cases[i].json), &doc, &err);
+		int rc = mail_doc_decode(b.data, b.len, &doc, &err);
+		buf_release(&b);
 		if (rc == 0)
-			fail_msg("%s: accepted", cases[i].name);
+			fail_msg("%s: accepted", c->name);
 		assert_int_equal(err.code, ERR_INVALID);
-		if (strstr(err.msg, cases[i].why) == NULL)
-			fail_msg("%s: \"%s\" lacks \"%s\"", cases[i].name, err.msg, cases[i].why);
+		if (strstr(err.msg, c->why) == NULL)
+			fail_msg("%s: \"%s\" lacks \"%s\"", c->name, err.msg, c->why);
 		/* nothing half-filled is left behind */
 		assert_null(doc.subject);
 		assert_int_equal(doc.from.n, 0);
 		assert_int_equal(doc.n_att, 0);
+		assert_null(doc.att);
 	}
 }
 
-static void test_json_reject_big(void **state)
+/* Bounds that need big inputs: long strings, a huge declared length, the
+ * answer size. */
+static void test_wire_reject_big(void **state)
 {
 	(void)state;
+	static const struct {
+		const char *name;
+		enum wspot spot;
+		size_t len;
+		int ok;
+		const char *why;
+	} cases[] = {
+	    {"subject of 64 KiB", W_SUBJECT, MAIL_DOC_MAX_STRING, 1, NULL},
+	    {"subject past 64 KiB", W_SUBJECT, MAIL_DOC_MAX_STRING + 1, 0, "longer than 65536"},
+	    {"member past 64 KiB", W_MEMBER, MAIL_DOC_MAX_STRING + 1, 0, "longer than 65536"},
+	    {"content type of 255", W_CONTENT_TYPE, MAIL_DOC_MAX_CONTENT_TYPE, 1, NULL},
+	    {"content type past 255", W_CONTENT_TYPE, MAIL_DOC_MAX_CONTENT_TYPE + 1, 0,
+	     "longer than 255"},
+	    {"body of 32 MiB", W_BODY, MAIL_DOC_MAX_TEXT, 1, NULL},
+	    {"body past 32 MiB", W_BODY, MAIL_DOC_MAX_TEXT + 1, 0, "longer than 33554432"},
+	    {"text past 32 MiB", W_TEXT, MAIL_DOC_MAX_TEXT + 1, 0, "longer than 33554432"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = malloc(cases[i].len + 1);
+		memset(s, 'a', cases[i].len);
+		if (cases[i].spot == W_CONTENT_TYPE)
+			s[1] = '/';
+		struct wire_case c = {cases[i].name, cases[i].spot, s, cases[i].len, 0, NULL};
+		struct buf b;
+		struct mail_doc doc;
+		struct error err = ERROR_INIT;
+		buf_init(&b, BUF_UNLIMITED);
+		wire_build(&b, &c);
+		free(s);
+		mail_doc_init(&doc);
+		int rc = mail_doc_decode(b.data, b.len, &doc, &err);
+		buf_release(&b);
+		mail_doc_release(&doc);
+		if (cases[i].ok ? rc != 0 : rc == 0)
+			fail_msg("%s: %s", cases[i].name, rc == 0 ? "accepted" : err.msg);
+		if (!cases[i].ok && strstr(err.msg, cases[i].why) == NULL)
+			fail_msg("%s: \"%s\" lacks \"%s\"", cases[i].name, err.msg, cases[i].why);
+	}
+
+	/* a declared length of 4 GiB - 2 is refused before anything is read */
 	struct buf b;
-	struct error err = ERROR_INIT;
 	struct mail_doc doc;
+	struct error err = ERROR_INIT;
+	static const unsigned char head[] = {3, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xfe, 'x'};
 	mail_doc_init(&doc);
-
-	/* a string past 64 KiB */
-	buf_init(&b, BUF_UNLIMITED);
-	buf_append_str(&b, "{" BASE ",\"subject\":\"", &err);
-	for (int i = 0; i < MAIL_DOC_MAX_STRING + 1; i++)
-		buf_append_byte(&b, 'a', &err);
-	buf_append_str(&b, "\"}", &err);
-	assert_int_equal(mail_doc_from_json((const char *)b.data, b.len, &doc, &err), -1);
-	assert_non_null(strstr(err.msg, "longer than"));
-	buf_release(&b);
-
-	/* too many addresses */
-	buf_init(&b, BUF_UNLIMITED);
-	buf_append_str(&b, "{" BASE ",\"to\":[", &err);
-	for (int i = 0; i <= MAIL_DOC_MAX_ADDRS; i++)
-		buf_append_str(&b, i ? ",{\"addr\":\"a@b\"}" : "{\"addr\":\"a@b\"}", &err);
-	buf_append_str(&b, "]}", &err);
-	assert_int_equal(mail_doc_from_json((const char *)b.data, b.len, &doc, &err), -1);
-	assert_non_null(strstr(err.msg, "more than"));
-	buf_release(&b);
-
-	/* too deep to be a document (jansson's own depth limit) */
-	buf_init(&b, BUF_UNLIMITED);
-	for (int i = 0; i < 100000; i++)
-		buf_append_byte(&b, '[', &err);
-	assert_int_equal(mail_doc_from_json((const char *)b.data, b.len, &doc, &err), -1);
-	buf_release(&b);
+	assert_int_equal(mail_doc_decode(head, sizeof(head), &doc, &err), -1);
+	assert_non_null(strstr(err.msg, "message_id: longer than"));
 
 	/* past the answer size */
-	char *big = malloc(MAIL_DOC_MAX_JSON + 2);
-	memset(big, ' ', MAIL_DOC_MAX_JSON + 1);
-	assert_int_equal(mail_doc_from_json(big, MAIL_DOC_MAX_JSON + 1, &doc, &err), -1);
-	free(big);
+	buf_init(&b, BUF_UNLIMITED);
+	assert_int_equal(buf_reserve(&b, (size_t)MAIL_DOC_MAX_WIRE + 1, &err), 0);
+	memset(b.data, 0, (size_t)MAIL_DOC_MAX_WIRE + 1);
+	b.data[0] = 3;
+	assert_int_equal(mail_doc_decode(b.data, (size_t)MAIL_DOC_MAX_WIRE + 1, &doc, &err), -1);
+	assert_non_null(strstr(err.msg, "is larger than"));
+	buf_release(&b);
+}
+
+/* The JSON form (custos parse): what a person or a tool reads. */
+static void test_json_form(void **state)
+{
+	(void)state;
+	struct mail_doc d;
+	struct buf out;
+	struct error err = ERROR_INIT;
+	mail_doc_init(&d);
+	d.flags = MAIL_F_LIMITS;
+	d.subject = strdup("报告 \"q\"");
+	d.n_parts = 1;
+	d.body = strdup("a\n\tb");
+	add_addr(&d.from, NULL, "a@b.c");
+	buf_init(&out, MAIL_DOC_MAX_JSON);
+	assert_int_equal(mail_doc_to_json(&d, &out, &err), 0);
+	assert_string_equal((const char *)out.data,
+			    "{\"v\":2,\"flags\":2,\"date\":0,\"subject\":\"报告 \\\"q\\\"\","
+			    "\"from\":[{\"addr\":\"a@b.c\"}],\"to\":[],\"cc\":[],\"bcc\":[],"
+			    "\"reply_to\":[],\"attachments\":[],\"n_parts\":1,\"depth\":0,"
+			    "\"body\":\"a\\n\\tb\"}");
+	/* a string that is not UTF-8 cannot be written */
+	free(d.subject);
+	d.subject = strdup("\xff");
+	buf_reset(&out);
+	assert_int_equal(mail_doc_to_json(&d, &out, &err), -1);
+	assert_int_equal(err.code, ERR_INVALID);
+	buf_release(&out);
+	mail_doc_release(&d);
 }
 
 /* --- addresses ---------------------------------------------------------- */
@@ -1046,6 +1361,13 @@ static void write_fake(const char *script, const char *counter, const char *exe,
 	chmod(script, 0700);
 }
 
+/* A valid answer of 69 bytes (an empty doc with these flags), as octal
+ * escapes for the shell's printf. */
+#define Z4 "\\000\\000\\000\\000"
+#define A4 "\\377\\377\\377\\377"
+#define WIRE_EMPTY(flags)                                                                          \
+	"\\003" flags A4 Z4 Z4 A4 A4 Z4 Z4 Z4 Z4 Z4 Z4 "\\000\\000\\000\\001" Z4 A4 A4 A4
+
 static void test_worker_fakes(void **state)
 {
 	(void)state;
@@ -1058,17 +1380,15 @@ static void test_worker_fakes(void **state)
 	     "exited with status 0", 1, 0},
 	    {"exits", "exit 3", 30, "exited with status 3", 0, 0},
 	    {"hangs", "exec sleep 30", 1, "timed out after 1 s", 0, 0},
-	    {"answers garbage JSON", "printf '\\000\\000\\000\\005hello'; exec sleep 30", 30,
-	     "answered garbage: not JSON", 0, 0},
+	    {"answers garbage", "printf '\\000\\000\\000\\005hello'; exec sleep 30", 30,
+	     "answered garbage: bad document: version 104, not 3", 0, 0},
 	    {"answers a bad document",
-	     "printf '\\000\\000\\000\\015{\"v\":2,\"x\":2}'; exec sleep 30", 30,
-	     "answered garbage: bad document", 0, 0},
+	     "printf '\\000\\000\\000\\105" WIRE_EMPTY("\\000\\000\\004\\000") "'; exec sleep 30",
+	     30, "answered garbage: bad document: flags: unknown bits", 0, 0},
 	    {"claims a huge answer", "printf '\\377\\377\\377\\377'; exec sleep 30", 30,
 	     "a response length of 4294967295", 0, 0},
 	    {"answers and then some",
-	     "printf '\\000\\000\\000\\060{\"v\":2,\"flags\":0,\"date\":0,\"n_parts\":1,"
-	     "\"depth\":0}MORE'; exec sleep 30",
-	     30, NULL, 0, 1},
+	     "printf '\\000\\000\\000\\111" WIRE_EMPTY(Z4) "MORE'; exec sleep 30", 30, NULL, 0, 1},
 	};
 	char dir[] = "/tmp/custos-fake-XXXXXX";
 	assert_non_null(mkdtemp(dir));
@@ -1370,8 +1690,8 @@ static void test_worker_async_fakes(void **state)
 	     "timed out after 1 s", 0.5},
 	    {"hangs: the collect waits out the rest only", "exec sleep 30", 2, 1.0,
 	     "timed out after 2 s", 1.7},
-	    {"starts an answer and stalls", "printf '\\000\\000\\001\\000{'; exec sleep 30", 1, 1.5,
-	     "timed out after 1 s", 1.7},
+	    {"starts an answer and stalls", "printf '\\000\\000\\001\\000\\003'; exec sleep 30", 1,
+	     1.5, "timed out after 1 s", 1.7},
 	};
 	char dir[] = "/tmp/custos-fake-XXXXXX";
 	assert_non_null(mkdtemp(dir));
@@ -2121,16 +2441,8 @@ static void test_attachments(void **state)
 	parse_with((const char *)b.data, b.len, &lim, &doc);
 	check_attachments(&doc, 0);
 	/* the round trip keeps it all */
-	struct buf j;
 	struct error err = ERROR_INIT;
-	struct mail_doc back;
-	mail_doc_init(&back);
-	buf_init(&j, MAIL_DOC_MAX_JSON);
-	assert_int_equal(mail_doc_to_json(&doc, &j, &err), 0);
-	assert_int_equal(mail_doc_from_json((const char *)j.data, j.len, &back, &err), 0);
-	assert_true(doc_eq(&doc, &back));
-	mail_doc_release(&back);
-	buf_release(&j);
+	wire_trip(&doc);
 	mail_doc_release(&doc);
 
 	/* without extraction: every attachment skipped, the body kept */
@@ -2272,9 +2584,12 @@ int main(void)
 	    cmocka_unit_test(test_deep_nesting),
 	    cmocka_unit_test(test_other_limits),
 	    cmocka_unit_test(test_100mb_message),
-	    cmocka_unit_test(test_json_round_trip),
-	    cmocka_unit_test(test_json_reject),
-	    cmocka_unit_test(test_json_reject_big),
+	    cmocka_unit_test(test_wire_round_trip),
+	    cmocka_unit_test(test_wire_layout),
+	    cmocka_unit_test(test_wire_truncated),
+	    cmocka_unit_test(test_wire_reject),
+	    cmocka_unit_test(test_wire_reject_big),
+	    cmocka_unit_test(test_json_form),
 	    cmocka_unit_test(test_addr_normalize),
 	    cmocka_unit_test(test_worker_real),
 	    cmocka_unit_test(test_worker_fakes),
