@@ -525,7 +525,8 @@ int archive_add(struct archive *a, const struct archive_msg_in *in, struct archi
 	if (in->env_from != NULL || in->n_rcpts > 0) {
 		struct idx_new_delivery d = {
 			out->msg_id, in->source ? in->source : "import",
-			in->origin ? in->origin : "", in->env_from, in->rcpts, in->n_rcpts, now_us(),
+			in->origin ? in->origin : "", in->env_from, in->rcpts, in->n_rcpts,
+			in->received_us > 0 ? in->received_us : now_us(),
 		};
 		int64_t did = 0;
 		int isnew = idx_insert_delivery(a->db, &d, &did, err);

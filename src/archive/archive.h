@@ -86,6 +86,7 @@ struct archive_msg_in {
 	const char *env_from;
 	const char *const *rcpts;
 	size_t n_rcpts;
+	int64_t received_us; /* when the envelope was received (us); 0: now */
 };
 struct archive_msg_out {
 	int64_t msg_id;

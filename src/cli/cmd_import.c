@@ -59,10 +59,17 @@ struct import_run {
 
 static void meta_free(struct import_meta *m)
 {
+	if (m == NULL)
+		return;
 	free(m->origin);
 	free(m->label);
 	free(m->env_from);
 	free(m);
+}
+
+static void meta_free_tag(void *tag)
+{
+	meta_free(tag);
 }
 
 static void note_failure(struct import_run *r, const char *origin, const char *why)
@@ -315,15 +322,7 @@ fail:
 				"re-running the same import adds nothing twice\n");
 	}
 	/* Messages still in flight after a failure are abandoned. */
-	while (r.pool != NULL && mail_pool_in_flight(r.pool) > 0) {
-		struct mail_doc doc;
-		struct mail_pool_item it = {0};
-		mail_doc_init(&doc);
-		struct error ignored = ERROR_INIT;
-		(void)mail_pool_collect(r.pool, &doc, &it, &ignored);
-		meta_free(it.tag);
-		mail_doc_release(&doc);
-	}
+	mail_pool_abandon(r.pool, meta_free_tag);
 	mail_pool_stop(r.pool);
 	json_decref(r.failures);
 	archive_close(r.a);

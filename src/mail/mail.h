@@ -208,6 +208,9 @@ int mail_pool_parse(struct mail_pool *p, const unsigned char *data, size_t n,
 		    struct mail_doc *doc, struct error *err);
 int mail_pool_full(const struct mail_pool *p);
 unsigned mail_pool_in_flight(const struct mail_pool *p);
+/* Waits for every message in flight and drops it, freeing its tag with
+ * free_tag (may be NULL): after a failure, when nothing more is archived. */
+void mail_pool_abandon(struct mail_pool *p, void (*free_tag)(void *));
 /* parse.workers as a count: itself, or for 0 the online CPUs (at most 8). */
 unsigned mail_pool_workers(int64_t configured);
 void mail_pool_stop(struct mail_pool *p);

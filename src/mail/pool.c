@@ -131,6 +131,20 @@ int mail_pool_collect(struct mail_pool *p, struct mail_doc *doc, struct mail_poo
 	return rc;
 }
 
+void mail_pool_abandon(struct mail_pool *p, void (*free_tag)(void *))
+{
+	while (p != NULL && p->n_flight > 0) {
+		struct mail_doc doc;
+		struct mail_pool_item it = {0};
+		struct error ignored = ERROR_INIT;
+		mail_doc_init(&doc);
+		(void)mail_pool_collect(p, &doc, &it, &ignored);
+		if (free_tag != NULL)
+			free_tag(it.tag);
+		mail_doc_release(&doc);
+	}
+}
+
 int mail_pool_parse(struct mail_pool *p, const unsigned char *data, size_t n,
 		    struct mail_doc *doc, struct error *err)
 {

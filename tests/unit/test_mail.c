@@ -1564,6 +1564,14 @@ static void test_worker_async(void **state)
 	mail_worker_stop(w);
 }
 
+static int abandoned;
+
+static void count_abandoned(void *tag)
+{
+	(void)tag;
+	abandoned++;
+}
+
 /* The pool: answers in submission order whatever worker is faster, the
  * bytes and tag of each message handed back with its doc, and the misuse
  * that must fail. */
@@ -1658,7 +1666,19 @@ static void test_pool(void **state)
 	assert_int_equal(mail_pool_submit(p, (const unsigned char *)simple_msg,
 					  strlen(simple_msg), NULL, &err),
 			 0);
+	/* abandon: every message in flight is collected and its tag freed */
+	abandoned = 0;
+	assert_int_equal(mail_pool_submit(p, (const unsigned char *)simple_msg,
+					  strlen(simple_msg), &tags[1], &err),
+			 0);
+	assert_int_equal(mail_pool_in_flight(p), 2);
+	mail_pool_abandon(p, count_abandoned);
+	assert_int_equal(abandoned, 2);
+	assert_int_equal(mail_pool_in_flight(p), 0);
 	/* stopping with messages in flight abandons them */
+	assert_int_equal(mail_pool_submit(p, (const unsigned char *)simple_msg,
+					  strlen(simple_msg), NULL, &err),
+			 0);
 	buf_release(&b);
 	mail_doc_release(&doc);
 	mail_pool_stop(p);
