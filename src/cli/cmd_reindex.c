@@ -13,7 +13,6 @@
  * A pool of parse workers (parse.workers) parses the next messages while
  * this process reads, decrypts and indexes (the same pipelining as import).
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

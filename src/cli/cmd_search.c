@@ -49,13 +49,13 @@ static void free_domains(char **v, size_t n)
 }
 
 struct hit_view {
-	char hash[80];
-	char *message_id, *subject, *from;
+	char *hash, *message_id, *subject, *from;
 	int64_t date;
 };
 
 static void hit_view_release(struct hit_view *h)
 {
+	free(h->hash);
 	free(h->message_id);
 	free(h->subject);
 	free(h->from);
@@ -82,8 +82,7 @@ static int load_hit(sqlite3 *db, int64_t id, struct hit_view *h, struct error *e
 	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		const unsigned char *hash = sqlite3_column_text(st, 0);
-		snprintf(h->hash, sizeof(h->hash), "%s", hash ? (const char *)hash : "");
+		h->hash = column_dup(st, 0);
 		h->message_id = column_dup(st, 1);
 		h->subject = column_dup(st, 2);
 		h->date = sqlite3_column_int64(st, 3);
@@ -130,6 +129,12 @@ static int parse_order(const char *s, enum search_order *o)
 	return 0;
 }
 
+/* a[0..len) is the option name (before any '='). */
+static int is_opt(const char *a, size_t len, const char *name)
+{
+	return strlen(name) == len && strncmp(a, name, len) == 0;
+}
+
 /* Options are recognised by name anywhere on the line; every other
  * argument is part of the query, so an exclusion like `-spam` needs no
  * `--` in front of it (after `--`, everything is query). Returns 0, or 2
@@ -152,10 +157,9 @@ static int parse_args(int argc, char **argv, struct search_opts *so, int *json, 
 		}
 		const char *eq = strchr(a, '=');
 		size_t name_len = eq ? (size_t)(eq - a) : strlen(a);
-		int takes = (name_len == 7 && strncmp(a, "--limit", 7) == 0) ||
-			    (name_len == 6 && strncmp(a, "--sort", 6) == 0) ||
-			    (name_len == 8 && strncmp(a, "--cursor", 8) == 0);
-		if (takes) {
+		int is_limit = is_opt(a, name_len, "--limit"), is_sort = is_opt(a, name_len, "--sort"),
+		    is_cursor = is_opt(a, name_len, "--cursor");
+		if (is_limit || is_sort || is_cursor) {
 			if (eq != NULL) {
 				val = eq + 1;
 			} else if (i + 1 < argc) {
@@ -174,9 +178,9 @@ static int parse_args(int argc, char **argv, struct search_opts *so, int *json, 
 			*count = 1;
 		} else if (strcmp(a, "--explain") == 0) {
 			*explain = 1;
-		} else if (strncmp(a, "--cursor", 8) == 0 && takes) {
+		} else if (is_cursor) {
 			so->cursor = val;
-		} else if (strncmp(a, "--limit", 7) == 0 && takes) {
+		} else if (is_limit) {
 			char *end = NULL;
 			*limit = strtol(val, &end, 10);
 			if (end == val || *end || *limit < 1 || *limit > SEARCH_MAX_LIMIT) {
@@ -184,7 +188,7 @@ static int parse_args(int argc, char **argv, struct search_opts *so, int *json, 
 					SEARCH_MAX_LIMIT);
 				return 2;
 			}
-		} else if (strncmp(a, "--sort", 6) == 0 && takes) {
+		} else if (is_sort) {
 			if (parse_order(val, &so->order) < 0) {
 				fprintf(stderr, "custos search: --sort is date, oldest or relevance\n");
 				return 2;
@@ -235,7 +239,7 @@ CMD(search)
 	struct search_env env = {(int64_t)time(NULL), (const char *const *)domains, n_domains};
 	struct archive *a = NULL;
 	struct search_result r;
-	int status = 1;
+	int status = 1, in_txn = 0;
 	search_result_init(&r);
 
 	if (explain) {
@@ -263,7 +267,12 @@ CMD(search)
 	/* One read transaction: the count, the page and the hits' metadata
 	 * come from one snapshot even while an import commits (and SQLite
 	 * takes its locks once instead of per statement). */
-	if (db_exec(a->db, "BEGIN", &err) < 0 || search_run(a->db, &env, &so, &r, &err) < 0) {
+	if (db_exec(a->db, "BEGIN", &err) < 0) {
+		status = cli_fail("search", &err);
+		goto out;
+	}
+	in_txn = 1;
+	if (search_run(a->db, &env, &so, &r, &err) < 0) {
 		status = cli_fail("search", &err);
 		goto out;
 	}
@@ -277,7 +286,7 @@ CMD(search)
 		}
 		if (json) {
 			json_t *o = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)r.v[i].id, "hash",
-					      h.hash, "date", (json_int_t)h.date);
+					      h.hash ? h.hash : "", "date", (json_int_t)h.date);
 			if (h.message_id)
 				json_object_set_new(o, "message_id", json_string(h.message_id));
 			if (h.subject)
@@ -309,7 +318,7 @@ CMD(search)
 	}
 	status = 0;
 out:
-	if (a != NULL)
+	if (in_txn)
 		sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL); /* read only: ends the snapshot */
 	search_result_release(&r);
 	archive_close(a);

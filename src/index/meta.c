@@ -347,13 +347,20 @@ int idx_meta_json(sqlite3 *db, int64_t msg_id, char **json_r, struct error *err)
 		goto fail;
 	}
 	sqlite3_bind_int64(st, 1, msg_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		int role = sqlite3_column_int(st, 0);
 		if (role >= 1 && role <= 5)
 			json_array_append_new(lists[role], text_or_null(st, 1));
 	}
 	for (int r = 1; r <= 5; r++)
 		json_object_set_new(o, roles[r], lists[r]);
+	/* A read cut short must not yield a shorter JSON: it is committed to
+	 * by the ledger and compared on verification. */
+	if (step != SQLITE_DONE) {
+		db_fail(db, err, "query addresses");
+		goto fail;
+	}
 	sqlite3_reset(st);
 	st = NULL;
 
@@ -365,12 +372,16 @@ int idx_meta_json(sqlite3 *db, int64_t msg_id, char **json_r, struct error *err)
 		goto fail;
 	}
 	sqlite3_bind_int64(st, 1, msg_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *a = json_object();
 		json_object_set_new(a, "name", text_or_null(st, 0));
 		json_object_set_new(a, "type", text_or_null(st, 1));
 		json_object_set_new(a, "size", json_integer(sqlite3_column_int64(st, 2)));
 		json_array_append_new(atts, a);
+	}
+	if (step != SQLITE_DONE) {
+		db_fail(db, err, "query attachments");
+		goto fail;
 	}
 	char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	if (s == NULL) {
@@ -474,8 +485,15 @@ int idx_delivery_json(sqlite3 *db, int64_t delivery_id, char **json_r, struct er
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, delivery_id);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(rcpts, text_or_null(st, 0));
+	if (step != SQLITE_DONE) {
+		db_fail(db, err, "query delivery recipients");
+		sqlite3_reset(st);
+		json_decref(o);
+		return -1;
+	}
 	sqlite3_reset(st);
 	char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	json_decref(o);

@@ -37,6 +37,7 @@
 #include <strings.h>
 
 #include "core/buf.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 #include "index/tokenize.h"
 #include "search/search.h"
@@ -189,44 +190,11 @@ static size_t column_of(const char *q, size_t off)
 static int perr(struct parser *p, size_t off, const char *fmt, ...) CUSTOS_PRINTF(3, 4);
 static int perr(struct parser *p, size_t off, const char *fmt, ...)
 {
-	char msg[400];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	error_vset(p->err, ERR_INVALID, fmt, ap);
 	va_end(ap);
-	return error_set(p->err, ERR_INVALID, "column %zu: %s", column_of(p->q, off), msg);
-}
-
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 (RFC 3629: no
- * overlongs, no surrogates, nothing above U+10FFFF). */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp_r)
-{
-	unsigned char c = s[0];
-	size_t len;
-	uint32_t cp, min;
-	if (c < 0x80) {
-		*cp_r = c;
-		return 1;
-	} else if (c >= 0xC2 && c <= 0xDF) {
-		len = 2, cp = c & 0x1F, min = 0x80;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3, cp = c & 0x0F, min = 0x800;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4, cp = c & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	*cp_r = cp;
-	return len;
+	return error_prefix(p->err, "column %zu", column_of(p->q, off));
 }
 
 /* Bytes of white space at q[i] (ASCII controls and space, NO-BREAK SPACE,
@@ -236,9 +204,9 @@ static size_t space_at(const struct parser *p, size_t i)
 	unsigned char c = (unsigned char)p->q[i];
 	if (c <= 0x20 || c == 0x7F)
 		return 1;
-	uint32_t cp;
-	size_t len = utf8_seq((const unsigned char *)p->q + i, p->n - i, &cp);
-	return (cp == 0xA0 || cp == 0x3000) && len > 1 ? len : 0;
+	uint32_t cp = 0;
+	size_t len = utf8_decode((const unsigned char *)p->q + i, p->n - i, &cp);
+	return len > 1 && (cp == 0xA0 || cp == 0x3000) ? len : 0;
 }
 
 static int word_end_at(const struct parser *p, size_t i)
@@ -981,8 +949,7 @@ static int parse(const struct search_env *env, const char *query, struct qnode *
 		return error_set(err, ERR_INVALID, "column %zu: query too long (at most %d bytes)",
 				 column_of(query, SEARCH_MAX_QUERY), SEARCH_MAX_QUERY);
 	for (size_t i = 0; i < p.n;) {
-		uint32_t cp;
-		size_t len = utf8_seq((const unsigned char *)query + i, p.n - i, &cp);
+		size_t len = utf8_decode((const unsigned char *)query + i, p.n - i, NULL);
 		if (len == 0)
 			return perr(&p, i, "not valid UTF-8");
 		i += len;

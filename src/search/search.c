@@ -88,7 +88,8 @@ static char *cursor_text(const struct cursor *c, uint32_t qh)
 	return hex;
 }
 
-/* A decimal int64 without sign, leading zeros or overflow; *s advanced. */
+/* A decimal int64, optionally negative (dates before 1970), without
+ * leading zeros or overflow; *s advanced. */
 static int strict_int(const char **s, int64_t *v_r)
 {
 	const char *p = *s;
@@ -132,7 +133,9 @@ static int cursor_parse(const char *text, uint32_t qh, struct cursor *c, struct 
 		goto bad;
 	s += 11;
 	if (c->kind == 'R') {
-		if (strict_int(&s, &c->offset) < 0 || c->offset < 1)
+		/* the next page's offset (offset + limit) must stay an int64 */
+		if (strict_int(&s, &c->offset) < 0 || c->offset < 1 ||
+		    c->offset > INT64_MAX - SEARCH_MAX_LIMIT)
 			goto bad;
 	} else {
 		if (s[0] == 'n' && s[1] == ':') {

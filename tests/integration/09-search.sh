@@ -101,6 +101,7 @@ done
 json_get "$T/all.json" '"\n".join(str(r["id"]) for r in d["results"])' | cmp -s - "$T/ids" \
   || fail "paged order differs from the single page"
 if "$CUSTOS" search --cursor 'garbage!' "$q" 2>"$T/err"; then fail "bad cursor accepted"; fi
+grep -q 'bad cursor' "$T/err" || fail "bad cursor refused without saying so: $(cat "$T/err")"
 ok "cursor paging: 30 of 30, no repeats, same order as one page; bad cursor refused"
 
 # query errors say where
@@ -112,13 +113,13 @@ ok "query errors name the column: $(cat "$T/err")"
 
 # verify checks the index; reindex rebuilds it to the same answers
 "$CUSTOS" verify --quiet >/dev/null || fail "verify of a fresh archive failed"
-for q in 基金 有限公司 司 verify subject:quarterly; do count "$q"; done >"$T/before"
+for q in 基金 有限公司 司 verify subject:quarterly; do count "$q" || fail "search $q"; done >"$T/before"
 sqlite3 "$A/custos.db" "DELETE FROM fts_docsize WHERE id=(SELECT MIN(id) FROM messages)"
 if "$CUSTOS" verify >"$T/v" 2>&1; then fail "verify missed a message missing from the index"; fi
 grep -q 'missing from the full-text index' "$T/v" || fail "verify fault not named: $(cat "$T/v")"
 "$CUSTOS" reindex --quiet || fail "reindex"
 "$CUSTOS" verify --quiet >/dev/null || fail "verify after reindex failed"
-for q in 基金 有限公司 司 verify subject:quarterly; do count "$q"; done >"$T/after"
+for q in 基金 有限公司 司 verify subject:quarterly; do count "$q" || fail "search $q"; done >"$T/after"
 cmp -s "$T/before" "$T/after" || fail "reindex changed answers: $(paste "$T/before" "$T/after")"
 ok "verify finds a hole in the index; reindex rebuilds the same answers"
 

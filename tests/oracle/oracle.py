@@ -1828,6 +1828,11 @@ def cmd_compare(a):
         print(f"{q:<{w}}  {o:>7}  {c:>7}{mark}")
     print(f"\n{len(qs)} queries, {fails} with differences, {tolerated} tolerated message "
           f"differences (address fields that are not RFC 5322), {time.time() - t0:.1f} s")
+    # Agreement on nothing proves nothing: an empty export, or queries that
+    # match no message on either side, must not pass as a comparison.
+    if not recs or not any(isinstance(o, int) and o > 0 for _, o, _, _ in rows):
+        print(f"FAIL: {len(recs)} messages, no query found anything: nothing was compared")
+        fails += 1
     return 1 if fails else 0
 
 

@@ -19,6 +19,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/hex.h"
 #include "core/xalloc.h"
 #include "index/fts.h"
 #include "index/meta.h"
@@ -779,8 +780,43 @@ static void test_cursor_errors(void **state)
 	free(mut);
 	mut = xasprintf("%s30", good);
 	o.cursor = mut; /* a longer id: well-formed, continues elsewhere */
-	(void)search_run(db, &env, &o, &r, &err);
+	assert_int_equal(search_run(db, &env, &o, &r, &err), 0);
 	free(mut);
+
+	/* relevance: an offset whose next page would overflow is refused */
+	o.order = SEARCH_BY_RELEVANCE;
+	o.cursor = NULL;
+	assert_int_equal(search_run(db, &env, &o, &r, &err), 0);
+	assert_non_null(r.next_cursor);
+	size_t hn = strlen(r.next_cursor) / 2;
+	unsigned char plain[128];
+	assert_true(hn < sizeof(plain));
+	assert_int_equal(hex_decode(plain, hn, r.next_cursor), 0);
+	plain[hn] = '\0';
+	assert_string_equal((const char *)plain + 10, ":5");
+	static const struct {
+		int64_t offset;
+		int ok;
+	} offsets[] = {{INT64_MAX - SEARCH_MAX_LIMIT, 1},
+		       {INT64_MAX - SEARCH_MAX_LIMIT + 1, 0},
+		       {INT64_MAX, 0}};
+	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		char text[64], hex[129];
+		snprintf(text, sizeof(text), "%.10s:%" PRId64, (const char *)plain,
+			 offsets[i].offset);
+		hex_encode(hex, (const unsigned char *)text, strlen(text));
+		o.cursor = hex;
+		int rc = search_run(db, &env, &o, &r, &err);
+		if (offsets[i].ok) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(r.n, 0);
+			assert_null(r.next_cursor);
+		} else {
+			assert_int_equal(rc, -1);
+			assert_string_equal(err.msg, "bad cursor");
+		}
+	}
+	o.order = SEARCH_BY_DATE;
 
 	/* another query, another order */
 	o.cursor = good;
