@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "core/utf8.h"
 #include "gen/gen_int.h"
 
 enum { T_GB2312, T_GBK, T_BIG5, T_JIS, T_COUNT };
@@ -30,30 +31,6 @@ static uint16_t *tab16[T_COUNT];
 static uint32_t *tab18030;
 static pthread_once_t cs_once = PTHREAD_ONCE_INIT;
 static int cs_ok;
-
-static size_t utf8_put(unsigned char *p, uint32_t cp)
-{
-	if (cp < 0x80) {
-		p[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		p[0] = (unsigned char)(0xc0 | (cp >> 6));
-		p[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		p[0] = (unsigned char)(0xe0 | (cp >> 12));
-		p[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		p[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	p[0] = (unsigned char)(0xf0 | (cp >> 18));
-	p[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-	p[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-	p[3] = (unsigned char)(0x80 | (cp & 0x3f));
-	return 4;
-}
 
 /* Decodes one UTF-8 character at s (n > 0 bytes left); *len_r its length.
  * Invalid bytes decode as themselves with length 1 (our text is valid). */
@@ -86,7 +63,7 @@ static uint32_t utf8_get(const unsigned char *s, size_t n, size_t *len_r)
 static size_t iconv_one(iconv_t cd, uint32_t cp, unsigned char *out, size_t cap)
 {
 	unsigned char in[4];
-	size_t inl = utf8_put(in, cp);
+	size_t inl = utf8_encode(in, cp);
 	char *ip = (char *)in, *op = (char *)out;
 	size_t ol = cap;
 	iconv(cd, NULL, NULL, NULL, NULL);
@@ -184,7 +161,7 @@ static int put_cp(enum gen_charset cs, uint32_t cp, unsigned char *o, size_t *k_
 	case GEN_CS_US_ASCII:
 		return -1;
 	case GEN_CS_UTF8:
-		*k_r = utf8_put(o, cp);
+		*k_r = utf8_encode(o, cp);
 		return 0;
 	case GEN_CS_LATIN1:
 		if (cp > 0xff)

@@ -180,30 +180,6 @@ struct seg {
 	unsigned char word[IDX_TOKEN_MAX];
 };
 
-static size_t utf8_put(unsigned char *d, int32_t cp)
-{
-	if (cp < 0x80) {
-		d[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		d[0] = (unsigned char)(0xC0 | (cp >> 6));
-		d[1] = (unsigned char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		d[0] = (unsigned char)(0xE0 | (cp >> 12));
-		d[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-		d[2] = (unsigned char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	d[0] = (unsigned char)(0xF0 | (cp >> 18));
-	d[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-	d[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-	d[3] = (unsigned char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 static void emit(struct seg *s, const unsigned char *tok, size_t len, size_t start, size_t end,
 		 int flags)
 {
@@ -274,9 +250,9 @@ static void seg_feed(struct seg *s, int32_t cp, size_t start, size_t end)
 			    (s->brk == BRK_LF && !idx_tok_composes_backward(cp))) {
 				unsigned char big[8];
 				memcpy(big, s->last, s->last_len);
-				size_t n = utf8_put(big + s->last_len, cp);
+				size_t n = utf8_encode(big + s->last_len, (uint32_t)cp);
 				emit(s, big, s->last_len + n, s->last_start, end, 0);
-				s->last_len = utf8_put(s->last, cp);
+				s->last_len = utf8_encode(s->last, (uint32_t)cp);
 				s->last_start = start;
 				s->last_end = end;
 				s->run_n++;
@@ -303,7 +279,7 @@ static void seg_feed(struct seg *s, int32_t cp, size_t start, size_t end)
 		if (s->word_long)
 			return;
 		unsigned char u[4];
-		size_t n = utf8_put(u, cp);
+		size_t n = utf8_encode(u, (uint32_t)cp);
 		if (s->word_len + n > IDX_TOKEN_MAX) {
 			s->word_long = 1;
 			return;
@@ -318,7 +294,7 @@ static void seg_feed(struct seg *s, int32_t cp, size_t start, size_t end)
 		held_release(s);
 		s->run_n = 1;
 		s->brk = BRK_NONE;
-		s->last_len = utf8_put(s->last, cp);
+		s->last_len = utf8_encode(s->last, (uint32_t)cp);
 		s->last_start = start;
 		s->last_end = end;
 		return;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/utf8.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/hex.h"
@@ -168,6 +169,38 @@ static void test_config_doc_current(void **state)
 	free(gen);
 }
 
+/* utf8_encode against utf8_decode at every length boundary and across all
+ * code points (surrogates excluded: they have no UTF-8 form). */
+static void test_utf8_encode(void **state)
+{
+	(void)state;
+	static const struct {
+		uint32_t cp;
+		const char *bytes;
+	} fixed[] = {
+	    {0x0, "\x00"},	       {0x7F, "\x7f"},	      {0x80, "\xc2\x80"},
+	    {0x7FF, "\xdf\xbf"},     {0x800, "\xe0\xa0\x80"}, {0x4E2D, "\xe4\xb8\xad"},
+	    {0xFFFF, "\xef\xbf\xbf"}, {0x10000, "\xf0\x90\x80\x80"},
+	    {0x10FFFF, "\xf4\x8f\xbf\xbf"},
+	};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		unsigned char d[4];
+		size_t n = utf8_encode(d, fixed[i].cp);
+		size_t want = fixed[i].cp == 0 ? 1 : strlen(fixed[i].bytes);
+		assert_int_equal(n, want);
+		assert_memory_equal(d, fixed[i].bytes, n);
+	}
+	for (uint32_t cp = 0; cp <= 0x10FFFF; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		unsigned char d[4];
+		uint32_t back = 0xFFFFFFFF;
+		size_t n = utf8_encode(d, cp);
+		if (utf8_decode(d, n, &back) != n || back != cp)
+			fail_msg("U+%04X does not round-trip", (unsigned)cp);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_log_safe),
 		cmocka_unit_test(test_config_defaults_and_set),
+		cmocka_unit_test(test_utf8_encode),
 		cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_config_doc_current),
 	};
