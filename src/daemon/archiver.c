@@ -6,7 +6,9 @@
  * archived while the workers parse the next ones, so entries are archived
  * in spool order. What travels with each entry through the pool is its id
  * and a copy of its envelope (the spool's strings are only borrowed until
- * the next read).
+ * the next read). An entry larger than the pool copies (ERR_LIMIT) is
+ * parsed from the spool's bytes once the pool is empty, so that it is
+ * archived in order too and never blocks the spool.
  *
  * Durability order: archive_commit (segments fsync'ed, database
  * committed), then spool_reader_done + spool_reader_commit. A crash in
@@ -92,6 +94,36 @@ static int commit(struct drain_run *x, struct error *err)
 	return 0;
 }
 
+/* Archives one parsed entry; commits when the batch is full. */
+static int archive_item(struct drain_run *x, const struct drain_item *it, const unsigned char *data,
+			size_t len, const struct mail_doc *doc, struct error *err)
+{
+	char origin[SPOOL_ORIGIN_MAX];
+	spool_origin(origin, it->id);
+	struct archive_msg_in in = {
+	    .data = data,
+	    .len = len,
+	    .doc = doc,
+	    .source = "journal",
+	    .origin = origin,
+	    .env_from = it->mail_from,
+	    .rcpts = (const char *const *)it->rcpts,
+	    .n_rcpts = it->n_rcpts,
+	    .received_us = it->received_us,
+	};
+	struct archive_msg_out out;
+	if (archive_add(x->a, &in, &out, err) < 0)
+		return -1;
+	x->st->entries++;
+	x->st->new_messages += out.is_new != 0;
+	x->st->journal_rcpts += it->n_journal;
+	x->last_id = it->id;
+	if ((int64_t)x->a->txn_messages >= x->cfg->import_batch_messages ||
+	    (int64_t)x->a->txn_bytes >= x->cfg->import_batch_bytes)
+		return commit(x, err);
+	return 0;
+}
+
 /* Collects the oldest entry in flight and archives it. */
 static int archive_oldest(struct drain_run *x, struct error *err)
 {
@@ -99,33 +131,28 @@ static int archive_oldest(struct drain_run *x, struct error *err)
 	struct mail_pool_item pi = {0};
 	mail_doc_init(&doc);
 	int rc = mail_pool_collect(x->pool, &doc, &pi, err);
-	struct drain_item *it = pi.tag;
-	if (rc == 0) {
-		char origin[SPOOL_ORIGIN_MAX];
-		spool_origin(origin, it->id);
-		struct archive_msg_in in = {
-		    .data = pi.data,
-		    .len = pi.len,
-		    .doc = &doc,
-		    .source = "journal",
-		    .origin = origin,
-		    .env_from = it->mail_from,
-		    .rcpts = (const char *const *)it->rcpts,
-		    .n_rcpts = it->n_rcpts,
-		    .received_us = it->received_us,
-		};
-		struct archive_msg_out out;
-		rc = archive_add(x->a, &in, &out, err);
-		if (rc == 0) {
-			x->st->entries++;
-			x->st->new_messages += out.is_new != 0;
-			x->st->journal_rcpts += it->n_journal;
-			x->last_id = it->id;
-			if ((int64_t)x->a->txn_messages >= x->cfg->import_batch_messages ||
-			    (int64_t)x->a->txn_bytes >= x->cfg->import_batch_bytes)
-				rc = commit(x, err);
-		}
-	}
+	if (rc == 0)
+		rc = archive_item(x, pi.tag, pi.data, pi.len, &doc, err);
+	item_free(pi.tag);
+	mail_doc_release(&doc);
+	return rc;
+}
+
+/* An entry too large for the pool's copy (it, which this frees): what is
+ * in flight is archived first, then the entry is parsed from the spool's
+ * bytes (borrowed until the next spool_reader_next). */
+static int archive_direct(struct drain_run *x, const struct spool_entry *e, struct drain_item *it,
+			  struct error *err)
+{
+	int rc = 0;
+	while (rc == 0 && mail_pool_in_flight(x->pool) > 0)
+		rc = archive_oldest(x, err);
+	struct mail_doc doc;
+	mail_doc_init(&doc);
+	if (rc == 0)
+		rc = mail_pool_parse(x->pool, e->data, e->len, &doc, err);
+	if (rc == 0)
+		rc = archive_item(x, it, e->data, e->len, &doc, err);
 	item_free(it);
 	mail_doc_release(&doc);
 	return rc;
@@ -152,8 +179,16 @@ int archiver_drain(struct archive *a, struct mail_pool *pool, struct spool_reade
 			break;
 		}
 		struct drain_item *it = item_new(&e);
-		if (mail_pool_submit(pool, e.data, e.len, it, err) < 0) {
+		struct error serr = ERROR_INIT;
+		if (mail_pool_submit(pool, e.data, e.len, it, &serr) == 0)
+			continue;
+		if (serr.code != ERR_LIMIT) {
 			item_free(it);
+			*err = serr;
+			rc = -1;
+			break;
+		}
+		if (archive_direct(&x, &e, it, err) < 0) {
 			rc = -1;
 			break;
 		}

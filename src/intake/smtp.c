@@ -13,10 +13,14 @@
  * bytes are kept as received (CRLF or not): the archive stores exactly
  * what the MTA handed over.
  *
+ * XFORWARD values are xtext (RFC 3461 4, as Postfix sends them) and are
+ * kept decoded.
+ *
  * Invariants: every buffer has a maximum (command line max_line, message
- * max_message_size, addresses SMTP_MAX_PATH, recipients max_rcpts); in the
- * waiting state no input is consumed; a session that sent 421 or 221
- * consumes nothing more.
+ * max_message_size, addresses SMTP_MAX_PATH, recipients max_rcpts, HELO and
+ * XFORWARD values SMTP_MAX_VALUE); no command is started while the
+ * caller's out buffer holds SMTP_OUT_HIGH bytes; in the waiting state no
+ * input is consumed; a session that sent 421 or 221 consumes nothing more.
  */
 #include "intake/smtp.h"
 
@@ -29,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/hex.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
 
@@ -76,17 +81,25 @@ struct smtp_session {
 
 /* ---- replies ---- */
 
+static int vreply(struct buf *out, struct error *err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 static int reply(struct buf *out, struct error *err, const char *fmt, ...) CUSTOS_PRINTF(3, 4);
+
+/* One reply line: the text, then CRLF. */
+static int vreply(struct buf *out, struct error *err, const char *fmt, va_list ap)
+{
+	if (buf_vprintf(out, err, fmt, ap) < 0)
+		return -1;
+	return buf_append(out, "\r\n", 2, err);
+}
 
 static int reply(struct buf *out, struct error *err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int rc = buf_vprintf(out, err, fmt, ap);
+	int rc = vreply(out, err, fmt, ap);
 	va_end(ap);
-	if (rc < 0)
-		return -1;
-	return buf_append(out, "\r\n", 2, err);
+	return rc;
 }
 
 /* ---- the envelope ---- */
@@ -217,8 +230,9 @@ static int text_ok(const char *p, size_t n)
 
 /* "<path>" at *pp (after optional spaces): the path without brackets and
  * without an RFC 5321 source route ("@a,@b:"); a quoted local part may
- * hold '>' and spaces. Advances *pp past '>'. NULL if malformed. */
-static char *take_path(const char **pp, int *bad_addr)
+ * hold '>' and spaces. Advances *pp past '>'. NULL if malformed; a path
+ * that is too long or not text is also counted in bad_addresses. */
+static char *take_path(struct smtp_session *s, const char **pp)
 {
 	const char *p = *pp;
 	while (*p == ' ')
@@ -248,7 +262,7 @@ static char *take_path(const char **pp, int *bad_addr)
 		a = colon + 1;
 	}
 	if (n > SMTP_MAX_PATH || !text_ok(a, n)) {
-		*bad_addr = 1;
+		s->stats.bad_addresses++;
 		return NULL;
 	}
 	char *r = xmalloc(n + 1);
@@ -290,9 +304,9 @@ static int refuse(struct smtp_session *s, uint64_t *counter, struct buf *out, st
 	}
 	va_list ap;
 	va_start(ap, fmt);
-	int rc = buf_vprintf(out, err, fmt, ap);
+	int rc = vreply(out, err, fmt, ap);
 	va_end(ap);
-	return rc < 0 ? -1 : buf_append(out, "\r\n", 2, err);
+	return rc;
 }
 
 #define bad_command(s, out, err, ev, ...) refuse(s, &(s)->stats.bad_commands, out, err, ev, __VA_ARGS__)
@@ -334,13 +348,9 @@ static int cmd_mail(struct smtp_session *s, const char *arg, struct buf *out, st
 	if (strncasecmp(arg, "FROM:", 5) != 0)
 		return bad_command(s, out, err, ev, "501 5.5.4 syntax: MAIL FROM:<address>");
 	const char *p = arg + 5;
-	int bad_addr = 0;
-	char *from = take_path(&p, &bad_addr);
-	if (from == NULL) {
-		if (bad_addr)
-			s->stats.bad_addresses++;
+	char *from = take_path(s, &p);
+	if (from == NULL)
 		return bad_command(s, out, err, ev, "501 5.1.7 bad sender address syntax");
-	}
 	int body_8bit = 0, utf8 = 0;
 	/* ESMTP parameters (RFC 5321 4.1.2): keyword[=value], space separated */
 	while (*p != '\0') {
@@ -390,12 +400,9 @@ static int cmd_rcpt(struct smtp_session *s, const char *arg, struct buf *out, st
 	if (strncasecmp(arg, "TO:", 3) != 0)
 		return bad_command(s, out, err, ev, "501 5.5.4 syntax: RCPT TO:<address>");
 	const char *p = arg + 3;
-	int bad_addr = 0;
-	char *to = take_path(&p, &bad_addr);
+	char *to = take_path(s, &p);
 	if (to == NULL || *to == '\0') {
 		free(to);
-		if (bad_addr)
-			s->stats.bad_addresses++;
 		return bad_command(s, out, err, ev, "501 5.1.3 bad recipient address syntax");
 	}
 	if (s->env.n_rcpt >= s->cfg.lim.max_rcpts) {
@@ -408,56 +415,98 @@ static int cmd_rcpt(struct smtp_session *s, const char *arg, struct buf *out, st
 	return reply(out, err, "250 2.1.5 Ok");
 }
 
+/* XFORWARD attributes, in the order the EHLO reply names them. */
+static const struct {
+	const char *name;
+	size_t off;
+} xf_attrs[] = {
+    {"NAME", offsetof(struct smtp_envelope, xf_name)},
+    {"ADDR", offsetof(struct smtp_envelope, xf_addr)},
+    {"PORT", offsetof(struct smtp_envelope, xf_port)},
+    {"PROTO", offsetof(struct smtp_envelope, xf_proto)},
+    {"HELO", offsetof(struct smtp_envelope, xf_helo)},
+    {"IDENT", offsetof(struct smtp_envelope, xf_ident)},
+    {"SOURCE", offsetof(struct smtp_envelope, xf_source)},
+};
+#define N_XF (sizeof(xf_attrs) / sizeof(xf_attrs[0]))
+
+/* The value of an XFORWARD attribute: Postfix sends it as xtext (RFC 3461
+ * 4: "+XX" stands for the byte 0xXX). NULL if the encoding is bad or the
+ * decoded value is too long or not text. */
+static char *xtext_value(const char *p, size_t n)
+{
+	if (n > 3 * SMTP_MAX_VALUE)
+		return NULL;
+	char *v = xmalloc(n + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != '+') {
+			v[k++] = p[i];
+			continue;
+		}
+		int hi = i + 2 < n ? hex_nibble(p[i + 1]) : -1;
+		int lo = hi >= 0 ? hex_nibble(p[i + 2]) : -1;
+		if (lo < 0) {
+			free(v);
+			return NULL;
+		}
+		v[k++] = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	v[k] = '\0';
+	if (k > SMTP_MAX_VALUE || !text_ok(v, k)) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
 static int cmd_xforward(struct smtp_session *s, const char *arg, struct buf *out,
 			struct error *err, enum smtp_event *ev)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} attrs[] = {
-	    {"NAME", offsetof(struct smtp_envelope, xf_name)},
-	    {"ADDR", offsetof(struct smtp_envelope, xf_addr)},
-	    {"PORT", offsetof(struct smtp_envelope, xf_port)},
-	    {"PROTO", offsetof(struct smtp_envelope, xf_proto)},
-	    {"HELO", offsetof(struct smtp_envelope, xf_helo)},
-	    {"IDENT", offsetof(struct smtp_envelope, xf_ident)},
-	    {"SOURCE", offsetof(struct smtp_envelope, xf_source)},
-	};
 	if (!s->cfg.xforward)
 		return bad_command(s, out, err, ev, "502 5.5.1 XFORWARD not available");
 	if (s->in_mail)
 		return bad_command(s, out, err, ev, "503 5.5.1 XFORWARD inside a transaction");
-	const char *p = arg;
-	if (*p == '\0')
+	if (*arg == '\0')
 		return bad_command(s, out, err, ev, "501 5.5.4 syntax: XFORWARD attribute=value...");
-	/* check everything first: a bad line changes nothing */
-	for (int apply = 0; apply < 2; apply++) {
-		for (p = arg; *p != '\0';) {
-			while (*p == ' ')
-				p++;
-			if (*p == '\0')
-				break;
-			const char *e = strchr(p, ' ');
-			size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
-			const char *eq = memchr(p, '=', n);
-			size_t k = 0;
-			for (; eq != NULL && k < sizeof(attrs) / sizeof(attrs[0]); k++)
-				if ((size_t)(eq - p) == strlen(attrs[k].name) &&
-				    strncasecmp(p, attrs[k].name, (size_t)(eq - p)) == 0)
-					break;
-			size_t vn = eq != NULL ? n - (size_t)(eq + 1 - p) : 0;
-			if (eq == NULL || k == sizeof(attrs) / sizeof(attrs[0]) ||
-			    vn > SMTP_MAX_VALUE || !text_ok(eq + 1, vn))
-				return bad_command(s, out, err, ev, "501 5.5.4 bad XFORWARD attribute");
-			if (apply) {
-				char **dst = (char **)((char *)&s->env + attrs[k].off);
-				free(*dst);
-				*dst = xmalloc(vn + 1);
-				memcpy(*dst, eq + 1, vn);
-				(*dst)[vn] = '\0';
-			}
-			p += n;
+	/* The whole line is decoded before anything is kept: a bad line
+	 * changes nothing. One value per attribute (a repeated one replaces
+	 * the earlier), so at most N_XF values are held. */
+	char *val[N_XF] = {NULL};
+	int ok = 1;
+	for (const char *p = arg; *p != '\0';) {
+		if (*p == ' ') {
+			p++;
+			continue;
 		}
+		size_t n = strcspn(p, " ");
+		const char *eq = memchr(p, '=', n);
+		size_t k = 0;
+		while (eq != NULL && k < N_XF &&
+		       !((size_t)(eq - p) == strlen(xf_attrs[k].name) &&
+			 strncasecmp(p, xf_attrs[k].name, (size_t)(eq - p)) == 0))
+			k++;
+		char *v = eq != NULL && k < N_XF ? xtext_value(eq + 1, n - (size_t)(eq + 1 - p)) : NULL;
+		if (v == NULL) {
+			ok = 0;
+			break;
+		}
+		free(val[k]);
+		val[k] = v;
+		p += n;
+	}
+	if (!ok) {
+		for (size_t k = 0; k < N_XF; k++)
+			free(val[k]);
+		return bad_command(s, out, err, ev, "501 5.5.4 bad XFORWARD attribute");
+	}
+	for (size_t k = 0; k < N_XF; k++) {
+		if (val[k] == NULL)
+			continue;
+		char **dst = (char **)((char *)&s->env + xf_attrs[k].off);
+		free(*dst);
+		*dst = val[k];
 	}
 	return reply(out, err, "250 2.0.0 Ok");
 }
@@ -506,6 +555,20 @@ int smtp_message_done(struct smtp_session *s, int stored, int no_space, const ch
 	return rc;
 }
 
+/* A BDAT chunk has been read in full. */
+static int chunk_end(struct smtp_session *s, struct buf *out, struct error *err,
+		     enum smtp_event *ev)
+{
+	s->st = ST_CMD;
+	if (s->bdat_refused) {
+		s->bdat_refused = 0;
+		return bad_command(s, out, err, ev, "503 5.5.1 need MAIL and RCPT before BDAT");
+	}
+	if (s->bdat_last)
+		return message_end(s, out, err, ev);
+	return reply(out, err, "250 2.0.0 %zu octets so far", s->too_big ? (size_t)0 : s->msg.len);
+}
+
 static int cmd_bdat(struct smtp_session *s, const char *arg, struct buf *out, struct error *err,
 		    enum smtp_event *ev)
 {
@@ -532,14 +595,12 @@ static int cmd_bdat(struct smtp_session *s, const char *arg, struct buf *out, st
 	s->st = ST_BDAT;
 	s->bdat_left = size;
 	s->bdat_last = last;
-	s->bdat_refused = 0;
-	if (!s->in_mail || s->env.n_rcpt == 0) {
-		/* RFC 3030 2: the chunk is still read, then refused */
-		s->bdat_refused = 1;
-		return 0;
-	}
-	s->bdat_started = 1;
-	return 0;
+	/* RFC 3030 2: a refused chunk is still read, then refused */
+	s->bdat_refused = !s->in_mail || s->env.n_rcpt == 0;
+	if (!s->bdat_refused)
+		s->bdat_started = 1;
+	/* an empty chunk ("BDAT 0 LAST") ends here: no byte will come */
+	return size == 0 ? chunk_end(s, out, err, ev) : 0;
 }
 
 static int cmd_line(struct smtp_session *s, char *line, struct buf *out, struct error *err,
@@ -666,20 +727,6 @@ static size_t data_feed(struct smtp_session *s, const unsigned char *p, size_t n
 	return i;
 }
 
-/* A BDAT chunk has been read in full. */
-static int chunk_end(struct smtp_session *s, struct buf *out, struct error *err,
-		     enum smtp_event *ev)
-{
-	s->st = ST_CMD;
-	if (s->bdat_refused) {
-		s->bdat_refused = 0;
-		return bad_command(s, out, err, ev, "503 5.5.1 need MAIL and RCPT before BDAT");
-	}
-	if (s->bdat_last)
-		return message_end(s, out, err, ev);
-	return reply(out, err, "250 2.0.0 %zu octets so far", s->too_big ? (size_t)0 : s->msg.len);
-}
-
 int smtp_feed(struct smtp_session *s, const unsigned char *p, size_t n, size_t *used_r,
 	      struct buf *out, enum smtp_event *ev_r, struct error *err)
 {
@@ -720,6 +767,12 @@ int smtp_feed(struct smtp_session *s, const unsigned char *p, size_t n, size_t *
 			break;
 		}
 		case ST_CMD: {
+			/* replies come only from commands: holding the next one
+			 * back bounds out (smtp.h, SMTP_EV_FLUSH) */
+			if (out->len >= SMTP_OUT_HIGH) {
+				*ev_r = SMTP_EV_FLUSH;
+				break;
+			}
 			const unsigned char *lf = memchr(p + i, '\n', n - i);
 			size_t k = lf != NULL ? (size_t)(lf - (p + i)) + 1 : n - i;
 			struct error lerr = ERROR_INIT;
@@ -751,9 +804,6 @@ int smtp_feed(struct smtp_session *s, const unsigned char *p, size_t n, size_t *
 		}
 		}
 	}
-	/* a BDAT 0 LAST or an empty chunk ends without further input */
-	if (rc == 0 && *ev_r == SMTP_EV_NONE && s->st == ST_BDAT && s->bdat_left == 0)
-		rc = chunk_end(s, out, err, ev_r);
 	*used_r = i;
 	return rc;
 }

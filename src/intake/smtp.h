@@ -17,12 +17,19 @@
  * without it, since a journal refuses nothing it can store), CHUNKING /
  * BDAT (RFC 3030), ENHANCEDSTATUSCODES (RFC 2034, 3463), STARTTLS (RFC
  * 3207, when the caller can do TLS), XFORWARD (Postfix: client facts of
- * the original connection, recorded with the envelope).
+ * the original connection, recorded with the envelope, xtext-decoded).
  *
  * Group commit: a completed message puts the session in a waiting state in
  * which it consumes no input, so the caller can collect the messages of
  * many sessions, make them durable with one fsync, and then answer them
  * all. LMTP answers once per accepted recipient (RFC 2033 4.2).
+ *
+ * Memory per session, whatever the client sends: the command line
+ * (max_line), the message (max_message_size), the recipients (max_rcpts
+ * paths of at most 1024 bytes each), HELO and the seven XFORWARD values
+ * (255 bytes each). The replies go to the caller's out buffer, which
+ * smtp_feed keeps bounded (SMTP_EV_FLUSH) however many commands a client
+ * pipelines without reading.
  *
  * Ownership: the session owns everything it returns; the envelope and the
  * message bytes are borrowed until smtp_message_done() or
@@ -71,11 +78,15 @@ struct smtp_envelope {
 	char *xf_name, *xf_addr, *xf_port, *xf_proto, *xf_helo, *xf_ident, *xf_source;
 };
 
+/* smtp_feed starts no command while out holds this many bytes or more. */
+#define SMTP_OUT_HIGH 16384
+
 enum smtp_event {
 	SMTP_EV_NONE = 0, /* give more input (or wait: see smtp_waiting) */
 	SMTP_EV_MESSAGE,  /* a message is complete: store it, then smtp_message_done */
 	SMTP_EV_STARTTLS, /* "220 ready" is in out: start TLS, then smtp_tls_started */
 	SMTP_EV_CLOSE,	  /* the last reply is in out: flush it and close */
+	SMTP_EV_FLUSH,	  /* out holds SMTP_OUT_HIGH bytes or more: send them, feed the rest after */
 };
 
 /* Refusals and oddities, counted per session (the caller adds them up). */
@@ -98,7 +109,12 @@ int smtp_greet(struct smtp_session *s, struct buf *out, struct error *err);
 
 /* Consumes input p[0..n): *used_r bytes were taken (the rest, pipelined
  * input, must be fed again once the event is handled), replies are
- * appended to out, and *ev_r says what to do. -1 only when out cannot grow
+ * appended to out, and *ev_r says what to do. With SMTP_EV_NONE all of
+ * the input was taken. SMTP_EV_FLUSH: out has reached SMTP_OUT_HIGH; the
+ * caller sends what it can of out (and stops reading from a client that
+ * does not read its replies), then feeds the rest. So out never holds
+ * more than SMTP_OUT_HIGH plus the replies to one command (at most
+ * max_rcpts lines for LMTP). -1 only when out cannot grow
  * (ERR_LIMIT/ERR_NOMEM): the caller drops the connection. While the
  * session waits for smtp_message_done, nothing is consumed. */
 int smtp_feed(struct smtp_session *s, const unsigned char *p, size_t n, size_t *used_r,

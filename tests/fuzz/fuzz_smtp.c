@@ -8,8 +8,9 @@
  * produce the same replies and the same messages. Invariants: the session
  * never consumes more than it is given, consumes nothing while a message
  * waits or after it closed, every message is within max_message_size, every
- * envelope within max_rcpts, and the replies are CRLF-terminated lines
- * starting with a three-digit code.
+ * envelope within max_rcpts, the out buffer stays under SMTP_OUT_HIGH plus
+ * one command's replies (it is sent only at SMTP_EV_FLUSH), and the
+ * replies are CRLF-terminated lines starting with a three-digit code.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -40,8 +41,9 @@ static void run(const uint8_t *p, size_t n, uint8_t mode, uint8_t seed, int piec
 	};
 	struct smtp_session *s = smtp_session_new(&cfg);
 	struct error err = ERROR_INIT;
-	struct buf out;
+	struct buf out, sent; /* replies not sent yet, and sent */
 	buf_init(&out, BUF_UNLIMITED);
+	buf_init(&sent, BUF_UNLIMITED);
 	check(smtp_greet(s, &out, &err) == 0);
 	size_t off = 0;
 	unsigned x = seed;
@@ -58,7 +60,15 @@ static void run(const uint8_t *p, size_t n, uint8_t mode, uint8_t seed, int piec
 		enum smtp_event ev;
 		check(smtp_feed(s, p + off, piece, &used, &out, &ev, &err) == 0);
 		check(used <= piece);
+		check(out.len < SMTP_OUT_HIGH + 4096);
 		off += used;
+		if (ev == SMTP_EV_FLUSH) {
+			struct error ignored = ERROR_INIT;
+			check(out.len >= SMTP_OUT_HIGH);
+			check(buf_append(&sent, out.data, out.len, &ignored) == 0);
+			buf_reset(&out);
+			continue;
+		}
 		if (ev == SMTP_EV_NONE) {
 			check(used == piece);
 			continue;
@@ -95,19 +105,21 @@ static void run(const uint8_t *p, size_t n, uint8_t mode, uint8_t seed, int piec
 				      u3 == 0);
 		}
 	}
+	struct error ignored = ERROR_INIT;
+	check(buf_append(&sent, out.data ? out.data : (unsigned char *)"", out.len, &ignored) == 0);
 	/* replies: lines "DDD[ -]..." ending in CRLF */
-	for (size_t i = 0; i < out.len;) {
-		const unsigned char *lf = memchr(out.data + i, '\n', out.len - i);
+	for (size_t i = 0; i < sent.len;) {
+		const unsigned char *lf = memchr(sent.data + i, '\n', sent.len - i);
 		check(lf != NULL);
-		size_t len = (size_t)(lf - (out.data + i)) + 1;
-		check(len >= 6 && out.data[i] >= '2' && out.data[i] <= '5' &&
-		      out.data[i + len - 2] == '\r' &&
-		      (out.data[i + 3] == ' ' || out.data[i + 3] == '-'));
+		size_t len = (size_t)(lf - (sent.data + i)) + 1;
+		check(len >= 6 && sent.data[i] >= '2' && sent.data[i] <= '5' &&
+		      sent.data[i + len - 2] == '\r' &&
+		      (sent.data[i + 3] == ' ' || sent.data[i + 3] == '-'));
 		i += len;
 	}
-	struct error ignored = ERROR_INIT;
-	check(buf_append(rec, out.data ? out.data : (unsigned char *)"", out.len, &ignored) == 0);
+	check(buf_append(rec, sent.data ? sent.data : (unsigned char *)"", sent.len, &ignored) == 0);
 	buf_release(&out);
+	buf_release(&sent);
 	smtp_session_free(s);
 }
 

@@ -4,7 +4,8 @@
  * the envelope recorded per delivery (journal-form recipients decoded,
  * plain ones kept), duplicates stored once with a delivery each, and a
  * replay of entries that were archived but not yet marked done (a crash
- * between the two commits) adding nothing.
+ * between the two commits) adding nothing, and an entry larger than the
+ * parse pool copies archived in its place all the same.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -193,10 +194,77 @@ static void test_drain(void **state)
 	config_release(&cfg);
 }
 
+/* The pool in drain() copies at most 1 MiB: a larger entry is parsed
+ * directly, after the entries before it and before those after it. */
+static void test_large_entry(void **state)
+{
+	(void)state;
+	if (worker_exe() == NULL)
+		skip();
+	char top[] = "/tmp/custos-test-archiver-XXXXXX";
+	assert_non_null(mkdtemp(top));
+	char arch[300], spool[300], cmd[400];
+	snprintf(arch, sizeof(arch), "%s/archive", top);
+	snprintf(spool, sizeof(spool), "%s/spool", top);
+	struct error err = ERROR_INIT;
+	char *fp = NULL;
+	struct archive_create_opts co = {NULL, NULL};
+	assert_int_equal(archive_create(arch, &co, &fp, &err), 0);
+	free(fp);
+	struct config cfg;
+	config_defaults(&cfg);
+	cfg.import_batch_messages = 2;
+	struct spool_opts so;
+	spool_opts_default(&so);
+	struct spool_writer *w;
+	assert_int_equal(spool_writer_open(&w, spool, &so, &err), 0);
+	static const char *const rcpt[] = {"rcpt+alice=bank.test@archive.test"};
+	static const char head[] = "Message-ID: <big@x>\r\nSubject: big\r\n\r\n";
+	size_t big_len = (3u << 20) / 2;
+	char *big = malloc(big_len + 1);
+	assert_non_null(big);
+	memset(big, 'b', big_len);
+	memcpy(big, head, strlen(head));
+	for (size_t i = 100; i < big_len; i += 100) {
+		big[i - 2] = '\r';
+		big[i - 1] = '\n';
+	}
+	big[big_len] = '\0';
+	append(w, "a@bank.test", rcpt, 1, "Message-ID: <s1@x>\r\n\r\none\r\n");
+	append(w, "a@bank.test", rcpt, 1, "Message-ID: <s2@x>\r\n\r\ntwo\r\n");
+	append(w, "a@bank.test", rcpt, 1, big);
+	append(w, "a@bank.test", rcpt, 1, "Message-ID: <s3@x>\r\n\r\nthree\r\n");
+	assert_int_equal(spool_sync(w, &err), 0);
+	spool_writer_close(w);
+	free(big);
+
+	struct drain_stats st;
+	drain(arch, spool, &cfg, &st);
+	assert_int_equal(st.entries, 4);
+	assert_int_equal(st.new_messages, 4);
+	assert_int_equal(st.journal_rcpts, 4);
+	struct archive *a;
+	assert_int_equal(archive_open(&a, arch, &cfg, 0, &err), 0);
+	assert_int_equal(count(a, "SELECT count(*) FROM messages"), 4);
+	char *order = column_text(a, "SELECT group_concat(origin, ',') FROM (SELECT origin FROM "
+				     "deliveries ORDER BY id)");
+	assert_string_equal(order, "spool:1,spool:2,spool:3,spool:4");
+	free(order);
+	archive_close(a);
+	/* all of it marked done */
+	drain(arch, spool, &cfg, &st);
+	assert_int_equal(st.entries, 0);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+	assert_int_equal(system(cmd), 0);
+	config_release(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_drain),
+	    cmocka_unit_test(test_large_entry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,7 +33,10 @@ static struct smtp_config config(enum smtp_proto proto)
 
 /* A conversation: the replies, the messages with their envelopes. */
 struct conv {
-	struct buf out;
+	struct buf out;	 /* every reply so far (what the client received) */
+	struct buf wire; /* the session's out buffer, sent into out after each call */
+	size_t max_wire; /* the most wire ever held */
+	int flushes;	 /* SMTP_EV_FLUSH events */
 	char *msgs[8];
 	size_t msg_len[8];
 	char *from[8];
@@ -50,12 +53,14 @@ static void conv_init(struct conv *c)
 {
 	memset(c, 0, sizeof(*c));
 	buf_init(&c->out, BUF_UNLIMITED);
+	buf_init(&c->wire, BUF_UNLIMITED);
 	c->store_ok = 1;
 }
 
 static void conv_release(struct conv *c)
 {
 	buf_release(&c->out);
+	buf_release(&c->wire);
 	for (int i = 0; i < c->n_msgs; i++) {
 		free(c->msgs[i]);
 		free(c->from[i]);
@@ -69,6 +74,17 @@ static char *dup_or_null(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
+/* Sends what the session wrote to wire. */
+static void send_wire(struct conv *c)
+{
+	struct error err = ERROR_INIT;
+	if (c->wire.len > c->max_wire)
+		c->max_wire = c->wire.len;
+	if (c->wire.len > 0)
+		assert_int_equal(buf_append(&c->out, c->wire.data, c->wire.len, &err), 0);
+	buf_reset(&c->wire);
+}
+
 /* Feeds p[0..n) in pieces of `step` bytes (0: all at once), acting on
  * every event as the intake role would. */
 static void feed(struct smtp_session *s, struct conv *c, const char *p, size_t n, size_t step)
@@ -80,9 +96,12 @@ static void feed(struct smtp_session *s, struct conv *c, const char *p, size_t n
 		size_t used = 0;
 		enum smtp_event ev;
 		assert_int_equal(
-		    smtp_feed(s, (const unsigned char *)p + off, piece, &used, &c->out, &ev, &err), 0);
+		    smtp_feed(s, (const unsigned char *)p + off, piece, &used, &c->wire, &ev, &err), 0);
 		assert_true(used <= piece);
 		off += used;
+		if (ev == SMTP_EV_FLUSH)
+			assert_true(c->wire.len >= SMTP_OUT_HIGH);
+		send_wire(c);
 		switch (ev) {
 		case SMTP_EV_MESSAGE: {
 			assert_true(smtp_waiting(s));
@@ -91,7 +110,7 @@ static void feed(struct smtp_session *s, struct conv *c, const char *p, size_t n
 			enum smtp_event ev2;
 			if (off < n) {
 				assert_int_equal(smtp_feed(s, (const unsigned char *)p + off, n - off,
-							   &u2, &c->out, &ev2, &err),
+							   &u2, &c->wire, &ev2, &err),
 						 0);
 				assert_int_equal(u2, 0);
 				assert_int_equal(ev2, SMTP_EV_NONE);
@@ -109,8 +128,9 @@ static void feed(struct smtp_session *s, struct conv *c, const char *p, size_t n
 			c->rcpt0[k] = e->n_rcpt ? strdup(e->rcpt[0]) : NULL;
 			c->xf_ident[k] = dup_or_null(e->xf_ident);
 			assert_int_equal(smtp_message_done(s, c->store_ok, c->no_space,
-							   "disk trouble", &c->out, &err),
+							   "disk trouble", &c->wire, &err),
 					 0);
+			send_wire(c);
 			break;
 		}
 		case SMTP_EV_CLOSE:
@@ -119,6 +139,9 @@ static void feed(struct smtp_session *s, struct conv *c, const char *p, size_t n
 		case SMTP_EV_STARTTLS:
 			c->starttls = 1;
 			smtp_tls_started(s);
+			break;
+		case SMTP_EV_FLUSH:
+			c->flushes++;
 			break;
 		case SMTP_EV_NONE:
 			if (used < piece)
@@ -498,6 +521,126 @@ static void test_misuse_and_replies(void **state)
 	buf_release(&out);
 }
 
+/* XFORWARD values are xtext (Postfix sends them so); a line with one bad
+ * attribute changes nothing; a repeated attribute keeps the last value. */
+static void test_xforward(void **state)
+{
+	(void)state;
+	struct smtp_config cfg = config(SMTP_PROTO_SMTP);
+	struct smtp_session *s = smtp_session_new(&cfg);
+	struct conv c;
+	conv_init(&c);
+	char hundred_a[301] = "";
+	for (int i = 0; i < 100; i++)
+		strcat(hundred_a, "+41");
+	char in[1024];
+	snprintf(in, sizeof(in),
+		 "EHLO a\r\nXFORWARD NAME=+5Bx+5D IDENT=Q+2B1 helo=a+20b\r\n"
+		 "XFORWARD IDENT=second IDENT=third PROTO=%s\r\n"
+		 "XFORWARD IDENT=bad NAME=+2\r\nXFORWARD IDENT=+G1\r\nXFORWARD HELO=+0A\r\n"
+		 "XFORWARD IDENT=bad HELO\r\nXFORWARD SOURCE=\r\n",
+		 hundred_a);
+	feed_str(s, &c, in);
+	const struct smtp_envelope *e = smtp_envelope(s);
+	assert_string_equal(e->xf_name, "[x]");
+	assert_string_equal(e->xf_helo, "a b");
+	assert_string_equal(e->xf_ident, "third");
+	assert_int_equal(strlen(e->xf_proto), 100);
+	assert_int_equal(strspn(e->xf_proto, "A"), 100);
+	assert_string_equal(e->xf_source, "");
+	assert_null(e->xf_addr);
+	static const char tail[] = "250 ENHANCEDSTATUSCODES\r\n250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n"
+				   "501 5.5.4 bad XFORWARD attribute\r\n"
+				   "501 5.5.4 bad XFORWARD attribute\r\n"
+				   "501 5.5.4 bad XFORWARD attribute\r\n"
+				   "501 5.5.4 bad XFORWARD attribute\r\n250 2.0.0 Ok\r\n";
+	if (c.out.len < strlen(tail) || strcmp(out_str(&c) + c.out.len - strlen(tail), tail) != 0)
+		fail_msg("replies \"%s\"", out_str(&c));
+	assert_int_equal(smtp_stats(s)->bad_commands, 4);
+	/* a value over 255 bytes once decoded */
+	buf_reset(&c.out);
+	char longv[400];
+	memset(longv, 'v', sizeof(longv));
+	snprintf(longv + 256, sizeof(longv) - 256, "\r\n");
+	feed_str(s, &c, "XFORWARD NAME=");
+	feed_str(s, &c, longv);
+	assert_string_equal(out_str(&c), "501 5.5.4 bad XFORWARD attribute\r\n");
+	assert_string_equal(e->xf_name, "[x]");
+	conv_release(&c);
+	smtp_session_free(s);
+}
+
+/* Addresses that are not text are refused and counted as such. */
+static void test_bad_addresses(void **state)
+{
+	(void)state;
+	struct smtp_config cfg = config(SMTP_PROTO_SMTP);
+	struct smtp_session *s = smtp_session_new(&cfg);
+	struct conv c;
+	conv_init(&c);
+	feed_str(s, &c, "EHLO a\r\nMAIL FROM:<\xff@b>\r\nMAIL FROM:a@b\r\nMAIL FROM:<ok@b>\r\n"
+			"RCPT TO:<\x01@b>\r\nRCPT TO:<>\r\nRCPT TO:<c@d>\r\n");
+	assert_int_equal(smtp_stats(s)->bad_addresses, 2);
+	assert_int_equal(smtp_stats(s)->bad_commands, 4);
+	assert_non_null(strstr(out_str(&c), "250 2.1.0 Ok\r\n501 5.1.3 bad recipient address syntax\r\n"
+					    "501 5.1.3 bad recipient address syntax\r\n250 2.1.5 Ok\r\n"));
+	conv_release(&c);
+	smtp_session_free(s);
+}
+
+/* A client pipelining thousands of commands without reading: the session
+ * stops taking commands once its out buffer holds SMTP_OUT_HIGH bytes, and
+ * every reply still comes, in order, once the caller sends them. */
+static void test_pipelining_flood(void **state)
+{
+	(void)state;
+	enum { N = 5000 };
+	static const char noop[] = "NOOP\r\n", ok[] = "250 2.0.0 Ok\r\n";
+	char *in = malloc(N * (sizeof(noop) - 1) + 1);
+	char *want = malloc(N * (sizeof(ok) - 1) + 1);
+	assert_non_null(in);
+	assert_non_null(want);
+	for (size_t i = 0; i < N; i++) {
+		memcpy(in + i * (sizeof(noop) - 1), noop, sizeof(noop));
+		memcpy(want + i * (sizeof(ok) - 1), ok, sizeof(ok));
+	}
+	for (size_t step = 0; step <= 20000; step += 20000) {
+		struct smtp_config cfg = config(SMTP_PROTO_SMTP);
+		struct smtp_session *s = smtp_session_new(&cfg);
+		struct conv c;
+		conv_init(&c);
+		feed(s, &c, in, strlen(in), step);
+		assert_string_equal(out_str(&c), want);
+		assert_true(c.flushes > 0);
+		assert_true(c.max_wire >= SMTP_OUT_HIGH);
+		assert_true(c.max_wire < SMTP_OUT_HIGH + sizeof(ok));
+		conv_release(&c);
+		smtp_session_free(s);
+	}
+	/* a caller that never sends: nothing more is taken, nothing grows */
+	struct smtp_config cfg = config(SMTP_PROTO_SMTP);
+	struct smtp_session *s = smtp_session_new(&cfg);
+	struct buf out;
+	struct error err = ERROR_INIT;
+	buf_init(&out, BUF_UNLIMITED);
+	size_t used = 0;
+	enum smtp_event ev;
+	assert_int_equal(smtp_feed(s, (const unsigned char *)in, strlen(in), &used, &out, &ev, &err), 0);
+	assert_int_equal(ev, SMTP_EV_FLUSH);
+	size_t off = used;
+	size_t len = out.len;
+	assert_int_equal(smtp_feed(s, (const unsigned char *)in + off, strlen(in) - off, &used, &out,
+				   &ev, &err),
+			 0);
+	assert_int_equal(ev, SMTP_EV_FLUSH);
+	assert_int_equal(used, 0);
+	assert_int_equal(out.len, len);
+	buf_release(&out);
+	smtp_session_free(s);
+	free(in);
+	free(want);
+}
+
 static void test_journal_decode(void **state)
 {
 	(void)state;
@@ -540,6 +683,9 @@ int main(void)
 	    cmocka_unit_test(test_sequence_and_syntax),
 	    cmocka_unit_test(test_starttls),
 	    cmocka_unit_test(test_misuse_and_replies),
+	    cmocka_unit_test(test_xforward),
+	    cmocka_unit_test(test_bad_addresses),
+	    cmocka_unit_test(test_pipelining_flood),
 	    cmocka_unit_test(test_journal_decode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
