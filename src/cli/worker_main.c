@@ -6,7 +6,8 @@
  * neither loaded into the processes that hold keys and the database nor
  * paid for at every custos start-up. The parent finds it next to its own
  * binary, or as $CUSTOS_WORKER (cli_worker_exe()). Options: one per field
- * of struct mail_limits; the protocol is doc/formats/worker.md.
+ * of struct mail_limits (mail_limit_opts, src/mail/worker.c); the
+ * protocol is doc/formats/worker.md.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,35 +36,6 @@ static int number(const char *opt, const char *s, unsigned long long min, unsign
 	return 0;
 }
 
-/* The worker's options: one per field of struct mail_limits. */
-static const struct {
-	const char *name;
-	size_t offset;
-	int is32;
-	unsigned long long min;
-} worker_opts[] = {
-#define LIM(name, field, is32, min)                                                                \
-	{                                                                                          \
-		name, offsetof(struct mail_limits, field), is32, min                               \
-	}
-    LIM("max-message-size", max_message_size, 0, 1),
-    LIM("max-depth", max_depth, 1, 1),
-    LIM("max-parts", max_parts, 1, 1),
-    LIM("max-header-bytes", max_header_bytes, 0, 1),
-    LIM("timeout", timeout_s, 1, 1),
-    LIM("memory", memory, 0, 0),
-    LIM("recycle-after", recycle_after, 1, 1),
-    LIM("max-text-size", max_text_size, 0, 0),
-    LIM("max-attachment-text", max_attachment_text, 0, 0),
-    LIM("max-extract-input", max_extract_input, 0, 0),
-    LIM("zip-max-members", zip_max_members, 1, 0),
-    LIM("zip-max-ratio", zip_max_ratio, 1, 0),
-    LIM("zip-max-size", zip_max_size, 0, 0),
-    LIM("extract-time", extract_time_s, 1, 0),
-#undef LIM
-};
-#define N_WORKER_OPTS (sizeof(worker_opts) / sizeof(worker_opts[0]))
-
 int main(int argc, char **argv)
 {
 	/* Started by mail_worker_start() as `custos-worker parse-worker
@@ -75,10 +47,11 @@ int main(int argc, char **argv)
 	}
 	argc--;
 	argv++;
-	struct option opts[N_WORKER_OPTS + 1];
-	for (size_t i = 0; i < N_WORKER_OPTS; i++)
-		opts[i] = (struct option){worker_opts[i].name, required_argument, NULL, (int)i + 1};
-	opts[N_WORKER_OPTS] = (struct option){NULL, 0, NULL, 0};
+	struct option opts[MAIL_N_LIMIT_OPTS + 1];
+	for (size_t i = 0; i < MAIL_N_LIMIT_OPTS; i++)
+		opts[i] =
+		    (struct option){mail_limit_opts[i].name, required_argument, NULL, (int)i + 1};
+	opts[MAIL_N_LIMIT_OPTS] = (struct option){NULL, 0, NULL, 0};
 	struct config cfg;
 	struct mail_limits lim;
 	config_defaults(&cfg);
@@ -87,20 +60,13 @@ int main(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		unsigned long long v;
-		if (c < 1 || (size_t)c > N_WORKER_OPTS) /* getopt has said what is wrong */
+		if (c < 1 || (size_t)c > MAIL_N_LIMIT_OPTS) /* getopt has said what is wrong */
 			return 2;
 		size_t i = (size_t)c - 1;
-		if (number(worker_opts[i].name, optarg, worker_opts[i].min,
-			   worker_opts[i].is32 ? UINT32_MAX : UINT64_MAX, &v) < 0)
+		if (number(mail_limit_opts[i].name, optarg, mail_limit_opts[i].min,
+			   mail_limit_opts[i].is32 ? UINT32_MAX : UINT64_MAX, &v) < 0)
 			return 2;
-		char *field = (char *)&lim + worker_opts[i].offset;
-		if (worker_opts[i].is32) {
-			uint32_t v32 = (uint32_t)v;
-			memcpy(field, &v32, sizeof(v32));
-		} else {
-			uint64_t v64 = v;
-			memcpy(field, &v64, sizeof(v64));
-		}
+		mail_limit_set(&lim, i, v);
 	}
 	if (optind != argc) {
 		fprintf(stderr, "custos parse-worker: unexpected argument '%s'\n", argv[optind]);

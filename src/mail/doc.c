@@ -35,12 +35,22 @@
 #define JSON_VERSION 2
 
 const struct mail_doc_list mail_doc_lists[MAIL_DOC_N_LISTS] = {
-    {"from", offsetof(struct mail_doc, from)},
-    {"to", offsetof(struct mail_doc, to)},
-    {"cc", offsetof(struct mail_doc, cc)},
-    {"bcc", offsetof(struct mail_doc, bcc)},
-    {"reply_to", offsetof(struct mail_doc, reply_to)},
+    {"from", "From", offsetof(struct mail_doc, from)},
+    {"to", "To", offsetof(struct mail_doc, to)},
+    {"cc", "Cc", offsetof(struct mail_doc, cc)},
+    {"bcc", "Bcc", offsetof(struct mail_doc, bcc)},
+    {"reply_to", "Reply-To", offsetof(struct mail_doc, reply_to)},
 };
+
+struct mail_addr_list *mail_doc_list_at(struct mail_doc *doc, size_t i)
+{
+	return (struct mail_addr_list *)((char *)doc + mail_doc_lists[i].offset);
+}
+
+const struct mail_addr_list *mail_doc_list_at_c(const struct mail_doc *doc, size_t i)
+{
+	return (const struct mail_addr_list *)((const char *)doc + mail_doc_lists[i].offset);
+}
 
 void mail_doc_init(struct mail_doc *doc)
 {
@@ -58,16 +68,8 @@ static void addr_list_release(struct mail_addr_list *l)
 	l->n = 0;
 }
 
-void mail_doc_release(struct mail_doc *doc)
+void mail_doc_drop_attachments(struct mail_doc *doc)
 {
-	free(doc->message_id);
-	free(doc->date_raw);
-	free(doc->subject);
-	addr_list_release(&doc->from);
-	addr_list_release(&doc->to);
-	addr_list_release(&doc->cc);
-	addr_list_release(&doc->bcc);
-	addr_list_release(&doc->reply_to);
 	for (size_t i = 0; i < doc->n_att; i++) {
 		struct mail_attachment *a = &doc->att[i];
 		free(a->filename);
@@ -79,6 +81,18 @@ void mail_doc_release(struct mail_doc *doc)
 		free(a->members);
 	}
 	free(doc->att);
+	doc->att = NULL;
+	doc->n_att = 0;
+}
+
+void mail_doc_release(struct mail_doc *doc)
+{
+	free(doc->message_id);
+	free(doc->date_raw);
+	free(doc->subject);
+	for (size_t i = 0; i < MAIL_DOC_N_LISTS; i++)
+		addr_list_release(mail_doc_list_at(doc, i));
+	mail_doc_drop_attachments(doc);
 	free(doc->error);
 	free(doc->body);
 	free(doc->header_charset);
@@ -146,8 +160,12 @@ static json_t *addrs_to_json(const struct mail_addr_list *l)
 	for (size_t i = 0; a != NULL && i < l->n; i++) {
 		json_t *o = json_object();
 		if (o == NULL || set_str(o, "addr", l->v[i].addr) < 0 ||
-		    set_str(o, "name", l->v[i].name) < 0 || json_array_append_new(a, o) < 0) {
+		    set_str(o, "name", l->v[i].name) < 0) {
 			json_decref(o);
+			o = NULL;
+		}
+		/* append_new takes o, also when it fails */
+		if (o == NULL || json_array_append_new(a, o) < 0) {
 			json_decref(a);
 			return NULL;
 		}
@@ -183,9 +201,7 @@ int mail_doc_to_json(const struct mail_doc *doc, struct buf *out, struct error *
 		  set_str(o, "date_raw", doc->date_raw) < 0 ||
 		  set_str(o, "subject", doc->subject) < 0;
 	for (size_t i = 0; !bad && i < MAIL_DOC_N_LISTS; i++) {
-		const struct mail_addr_list *l =
-		    (const struct mail_addr_list *)((const char *)doc + mail_doc_lists[i].offset);
-		json_t *a = addrs_to_json(l);
+		json_t *a = addrs_to_json(mail_doc_list_at_c(doc, i));
 		bad = a == NULL || json_object_set_new(o, mail_doc_lists[i].name, a) < 0;
 	}
 	json_t *atts = bad ? NULL : json_array();
@@ -204,13 +220,15 @@ int mail_doc_to_json(const struct mail_doc *doc, struct buf *out, struct error *
 				bad = json_array_append_new(
 					  m, json_stringn(at->members[k], strlen(at->members[k]))) <
 				      0;
-			bad = bad || json_object_set_new(a, "members", m) < 0;
-			if (bad && m != NULL && json_object_get(a, "members") != m)
+			if (bad)
 				json_decref(m);
+			else
+				bad = json_object_set_new(a, "members", m) < 0; /* takes m */
 		}
-		bad = bad || json_array_append_new(atts, a) < 0;
 		if (bad)
 			json_decref(a);
+		else
+			bad = json_array_append_new(atts, a) < 0; /* takes a */
 	}
 	if (!bad) {
 		bad = json_object_set_new(o, "attachments", atts) < 0;

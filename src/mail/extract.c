@@ -41,7 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "core/xalloc.h"
 
@@ -87,27 +86,6 @@ uint64_t mail_lim_zip_size(const struct mail_limits *l)
 uint32_t mail_lim_extract_ms(const struct mail_limits *l)
 {
 	return (l->extract_time_s ? l->extract_time_s : DEF_EXTRACT_S) * 1000U;
-}
-
-int64_t mail_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Appends as much of p[0..n) as fits, cut at a character boundary;
- * 1 if cut. */
-static int append_cut(struct buf *out, const char *p, size_t n)
-{
-	struct error err = ERROR_INIT;
-	if (buf_append(out, p, n, &err) == 0)
-		return 0;
-	size_t room = out->max - out->len;
-	while (room > 0 && room < n && ((unsigned char)p[room] & 0xc0) == 0x80)
-		room--;
-	buf_append(out, p, room, &err);
-	return 1;
 }
 
 /* --- text parts --------------------------------------------------------- */
@@ -181,7 +159,7 @@ int mail_text_part(const struct mail_part_info *pi, const unsigned char *p, size
 		int r = mail_html_to_text(len > 0 ? (const char *)u.data : "", len, out);
 		cut |= r == 1;
 	} else if (len > 0) {
-		cut |= append_cut(out, (const char *)u.data, len);
+		cut |= mail_append_cut(out, (const char *)u.data, len);
 	}
 	buf_release(&u);
 	return cut;
@@ -284,13 +262,13 @@ static int xml_text(const unsigned char *p, size_t n, const struct xml_rules *r,
 				continue;
 			if (sep != 0 && out->len > 0) {
 				char s = (char)sep;
-				if (append_cut(out, &s, 1)) {
+				if (mail_append_cut(out, &s, 1)) {
 					rc = 1;
 					break;
 				}
 			}
 			sep = 0;
-			if (append_cut(out, (const char *)v, strlen((const char *)v))) {
+			if (mail_append_cut(out, (const char *)v, strlen((const char *)v))) {
 				rc = 1;
 				break;
 			}
@@ -412,8 +390,7 @@ static void add_member(struct members *m, const char *raw)
 	if (n > MEMBER_NAME_MAX)
 		n = MEMBER_NAME_MAX;
 	mail_text_to_utf8(NULL, (const unsigned char *)raw, n, &u, NULL, NULL);
-	char *s =
-	    mail_text_clean(u.len > 0 ? (const char *)u.data : "", u.len, MEMBER_NAME_MAX, NULL);
+	char *s = mail_text_clean(buf_cstr(&u), u.len, MEMBER_NAME_MAX, NULL);
 	buf_release(&u);
 	if (*s == '\0') {
 		free(s);
@@ -497,6 +474,8 @@ static enum mail_outcome zip_text(struct mail_extract *x, const unsigned char *p
 	uint64_t total = 0;
 	uint32_t count = 0;
 	int office = 0, odf_encrypted = 0, r;
+	if (a == NULL)
+		return MAIL_X_LIMITS; /* out of memory (the worker's RLIMIT_AS) */
 	buf_init(&data, (size_t)mail_lim_input(x->lim));
 	archive_read_support_format_zip(a);
 	if (archive_read_open_memory(a, p, n) != ARCHIVE_OK) {
@@ -543,7 +522,7 @@ static enum mail_outcome zip_text(struct mail_extract *x, const unsigned char *p
 			continue;
 		}
 		if (marker) {
-			const char *d = data.len > 0 ? (const char *)data.data : "";
+			const char *d = buf_cstr(&data);
 			if (strcmp(name, "[Content_Types].xml") == 0 ||
 			    (strcmp(name, "mimetype") == 0 &&
 			     strncmp(d, "application/vnd.oasis.opendocument", 34) == 0))
@@ -554,7 +533,7 @@ static enum mail_outcome zip_text(struct mail_extract *x, const unsigned char *p
 			continue;
 		}
 		if (out->len > 0 && out->len < out->max)
-			append_cut(out, "\n\n", 2);
+			mail_append_cut(out, "\n\n", 2);
 		if (rules != NULL) {
 			int xr = xml_text(data.data, data.len, rules, out);
 			if (xr == 1) {

@@ -65,24 +65,15 @@ struct hout {
 
 static void emit(struct hout *h, const char *p, size_t n)
 {
-	struct error err = ERROR_INIT;
 	if (h->full || n == 0)
 		return;
-	if (h->out->len > 0 && (h->line || h->space)) {
-		const char *sep = h->line ? "\n" : " ";
-		if (buf_append(h->out, sep, 1, &err) < 0) {
-			h->full = 1;
-			return;
-		}
+	if (h->out->len > 0 && (h->line || h->space) &&
+	    mail_append_cut(h->out, h->line ? "\n" : " ", 1)) {
+		h->full = 1;
+		return;
 	}
 	h->line = h->space = 0;
-	if (buf_append(h->out, p, n, &err) < 0) {
-		size_t room = h->out->max - h->out->len;
-		while (room > 0 && ((unsigned char)p[room] & 0xc0) == 0x80)
-			room--;
-		buf_append(h->out, p, room, &err);
-		h->full = 1;
-	}
+	h->full = mail_append_cut(h->out, p, n);
 }
 
 static void text(struct hout *h, const char *s)

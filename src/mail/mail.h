@@ -68,6 +68,23 @@ struct mail_limits {
 	uint32_t extract_time_s;      /* extraction budget per message */
 };
 
+/* The parse worker's command-line options, one per field of struct
+ * mail_limits, in this order: worker.c passes them, custos-worker
+ * (src/cli/worker_main.c) reads them. name has no leading "--"; a field
+ * is a uint32_t when is32, else a uint64_t; min is the smallest value the
+ * worker accepts. */
+struct mail_limit_opt {
+	const char *name;
+	size_t offset;
+	int is32;
+	uint64_t min;
+};
+#define MAIL_N_LIMIT_OPTS 14
+extern const struct mail_limit_opt mail_limit_opts[MAIL_N_LIMIT_OPTS];
+/* The field of option i in lim. */
+uint64_t mail_limit_get(const struct mail_limits *lim, size_t i);
+void mail_limit_set(struct mail_limits *lim, size_t i, uint64_t v);
+
 struct mail_addr {
 	char *name; /* display name, decoded to UTF-8, or NULL */
 	char *addr; /* addr-spec, local part as written, domain lower-cased */
@@ -188,7 +205,8 @@ int mail_worker_pid(const struct mail_worker *w);
 /* Several workers, answers in submission order (pool.c): up to `workers`
  * messages in flight. submit copies the message (at most max_copy bytes,
  * else ERR_LIMIT) with the caller's tag; it fails with ERR_INTERNAL when
- * the pool is full. collect waits for the oldest message in flight and
+ * the pool is full (after any failure nothing is in flight that was not
+ * before, and the tag stays the caller's). collect waits for the oldest message in flight and
  * returns its doc (as mail_worker_collect) with its bytes and tag; those
  * bytes stay valid until the next collect. parse is the synchronous path
  * for one message that is not copied (nothing may be in flight). */

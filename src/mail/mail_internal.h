@@ -15,16 +15,26 @@
 /* --- doc.c ----------------------------------------------------------- */
 
 /* The address lists of a doc (struct mail_addr_list at offset), in
- * document order: their JSON keys and their order on the wire (wire.c). */
+ * document order: their JSON keys, their order on the wire (wire.c) and
+ * the header field each comes from (parse.c). */
 struct mail_doc_list {
 	const char *name;
+	const char *field;
 	size_t offset;
 };
 #define MAIL_DOC_N_LISTS 5
 extern const struct mail_doc_list mail_doc_lists[MAIL_DOC_N_LISTS];
+/* The list at mail_doc_lists[i] of doc. */
+struct mail_addr_list *mail_doc_list_at(struct mail_doc *doc, size_t i);
+const struct mail_addr_list *mail_doc_list_at_c(const struct mail_doc *doc, size_t i);
+/* Frees every attachment of doc and leaves it without any. */
+void mail_doc_drop_attachments(struct mail_doc *doc);
 
-/* --- text.c: UTF-8 and charsets ------------------------------------- */
+/* --- utf8.c: UTF-8 hygiene (both sides of the worker protocol) ------- */
 
+/* Appends as much of p[0..n) as out can still hold, cut at a UTF-8
+ * character boundary; 1 if it was cut, else 0. */
+int mail_append_cut(struct buf *out, const void *p, size_t n);
 /* 1 if p[0..n) holds 8-bit bytes that are not UTF-8: a charset must be
  * guessed for it. */
 int mail_text_needs_guess(const char *p, size_t n);
@@ -33,6 +43,12 @@ int mail_text_needs_guess(const char *p, size_t n);
  * space trimmed, at most max bytes (cut at a character boundary, *cut_r
  * set to 1; cut_r may be NULL). Never NULL. */
 char *mail_text_clean(const char *p, size_t n, size_t max, int *cut_r);
+/* The same for text that keeps its lines: CR LF and lone CR become LF,
+ * LF and TAB are kept, other control characters become spaces; leading
+ * and trailing white space (space, TAB, LF) trimmed. */
+char *mail_text_clean_lines(const char *p, size_t n, size_t max, int *cut_r);
+
+/* --- text.c: charsets ---------------------------------------------- */
 
 /* The encoding to decode a charset label with, when real mail is known to
  * mislabel it (GB2312 used for GBK, ISO-8859-1 for windows-1252...): the
@@ -47,11 +63,6 @@ char *mail_charset_fixup(const char *s);
  * value (raw or unfolded): 1 if one names an unknown charset, has a broken
  * base64/Q payload, bytes invalid in its charset or a NUL; 0 if all fine. */
 int mail_header_encoding_bad(const char *s);
-
-/* The same for text that keeps its lines: CR LF and lone CR become LF,
- * LF and TAB are kept, other control characters become spaces; leading
- * and trailing white space (space, TAB, LF) trimmed. */
-char *mail_text_clean_lines(const char *p, size_t n, size_t max, int *cut_r);
 
 /* The charset (an iconv name) to decode undeclared 8-bit text with:
  * UTF-8 after a UTF-8 BOM or when the bytes are valid UTF-8 (7-bit text
@@ -112,6 +123,7 @@ struct mail_extract {
 	unsigned nest;	     /* archives being read around this one */
 	uint32_t flags;	     /* MAIL_F_* found while extracting */
 };
+/* The monotonic clock in milliseconds (worker.c). */
 int64_t mail_now_ms(void);
 /* Effective limits (0 in struct mail_limits means the default). */
 uint64_t mail_lim_text(const struct mail_limits *lim);

@@ -283,16 +283,6 @@ static void add_addresses(struct pctx *c, struct mail_addr_list *l, const char *
 static void take_field(struct pctx *c, const char *name, const char *raw)
 {
 	struct mail_doc *doc = c->doc;
-	static const struct {
-		const char *name;
-		size_t offset;
-	} lists[] = {
-	    {"From", offsetof(struct mail_doc, from)},
-	    {"To", offsetof(struct mail_doc, to)},
-	    {"Cc", offsetof(struct mail_doc, cc)},
-	    {"Bcc", offsetof(struct mail_doc, bcc)},
-	    {"Reply-To", offsetof(struct mail_doc, reply_to)},
-	};
 	if (!c->have_subject && g_ascii_strcasecmp(name, "Subject") == 0) {
 		c->have_subject = 1;
 		char *v = prepare(c, raw, "Subject");
@@ -329,14 +319,14 @@ static void take_field(struct pctx *c, const char *name, const char *raw)
 		free(v);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		if (g_ascii_strcasecmp(name, lists[i].name) != 0)
+	for (size_t i = 0; i < MAIL_DOC_N_LISTS; i++) {
+		const char *field = mail_doc_lists[i].field;
+		if (g_ascii_strcasecmp(name, field) != 0)
 			continue;
-		char *v = prepare(c, raw, lists[i].name);
+		char *v = prepare(c, raw, field);
 		InternetAddressList *ial = internet_address_list_parse(c->opts, v);
 		if (ial != NULL) {
-			add_addresses(c, (struct mail_addr_list *)((char *)doc + lists[i].offset),
-				      lists[i].name, ial, 0);
+			add_addresses(c, mail_doc_list_at(doc, i), field, ial, 0);
 			g_object_unref(ial);
 		}
 		free(v);
@@ -446,29 +436,32 @@ static char *part_filename(struct pctx *c, GMimeObject *o, int *attachment_r)
 {
 	char *fn = NULL;
 	*attachment_r = 0;
-	const char *raw = part_field(o, "Content-Disposition");
-	if (raw != NULL) {
+	/* Content-Disposition's filename first (k 0), else Content-Type's name. */
+	for (int k = 0; k < 2 && fn == NULL; k++) {
+		const char *raw = part_field(o, k == 0 ? "Content-Disposition" : "Content-Type");
+		if (raw == NULL)
+			continue;
 		char *v = prepare(c, raw, "a file name");
-		GMimeContentDisposition *d = g_mime_content_disposition_parse(c->opts, v);
-		if (d != NULL) {
-			*attachment_r = g_mime_content_disposition_is_attachment(d);
-			const char *p = g_mime_content_disposition_get_parameter(d, "filename");
-			if (p != NULL)
-				fn = clean(c, "a file name", p, strlen(p));
-			g_object_unref(d);
+		const char *p = NULL;
+		GObject *parsed = NULL;
+		if (k == 0) {
+			GMimeContentDisposition *d = g_mime_content_disposition_parse(c->opts, v);
+			if (d != NULL) {
+				*attachment_r = g_mime_content_disposition_is_attachment(d);
+				p = g_mime_content_disposition_get_parameter(d, "filename");
+				parsed = G_OBJECT(d);
+			}
+		} else {
+			GMimeContentType *ct = g_mime_content_type_parse(c->opts, v);
+			if (ct != NULL) {
+				p = g_mime_content_type_get_parameter(ct, "name");
+				parsed = G_OBJECT(ct);
+			}
 		}
-		free(v);
-	}
-	raw = fn == NULL ? part_field(o, "Content-Type") : NULL;
-	if (raw != NULL) {
-		char *v = prepare(c, raw, "a file name");
-		GMimeContentType *ct = g_mime_content_type_parse(c->opts, v);
-		if (ct != NULL) {
-			const char *p = g_mime_content_type_get_parameter(ct, "name");
-			if (p != NULL)
-				fn = clean(c, "a file name", p, strlen(p));
-			g_object_unref(ct);
-		}
+		if (p != NULL)
+			fn = clean(c, "a file name", p, strlen(p));
+		if (parsed != NULL)
+			g_object_unref(parsed);
 		free(v);
 	}
 	return fn;
@@ -749,6 +742,30 @@ static void text_flags(struct pctx *c, uint32_t fl, const char *what)
 		note(c, MAIL_F_BAD_ENCODING, "bytes invalid in the charset of %s", what);
 }
 
+/* The decoded bytes of a text part of the body (raw; over: they were cut
+ * at the input limit) as text into the sink: charset, format=flowed and
+ * HTML by mail_text_part(), with the part's Content-Type parameters. */
+static void text_to_sink(struct pctx *c, GMimeObject *o, const char *ctype, const struct buf *raw,
+			 int over, const char *what)
+{
+	if (over)
+		note(c, MAIL_F_LIMITS, "a text part larger than %llu bytes was cut",
+		     (unsigned long long)mail_lim_input(c->lim));
+	uint64_t room = c->sink->max - c->sink->len;
+	if (room > c->x.text_left)
+		room = c->x.text_left;
+	struct buf t;
+	buf_init(&t, (size_t)room);
+	struct mail_part_info pi;
+	uint32_t fl = 0;
+	part_info(o, ctype, NULL, &pi);
+	if (mail_text_part(&pi, (const unsigned char *)buf_cstr(raw), raw->len, &t, &fl))
+		note(c, MAIL_F_LIMITS, "text of the body cut at the text limit");
+	text_flags(c, fl, what);
+	sink_add(c, c->sink, buf_cstr(&t), t.len, "the body");
+	buf_release(&t);
+}
+
 /* A leaf that is not an attachment: its size, and its text (text/ types)
  * into the sink. */
 static void body_leaf(struct pctx *c, GMimeObject *o)
@@ -759,26 +776,11 @@ static void body_leaf(struct pctx *c, GMimeObject *o)
 		free(ctype);
 		return;
 	}
-	struct buf raw, t;
+	struct buf raw;
 	int over = 0;
 	buf_init(&raw, (size_t)mail_lim_input(c->lim));
 	c->leaf_bytes += leaf_size(c, GMIME_PART(o), &raw, &over);
-	if (over)
-		note(c, MAIL_F_LIMITS, "a text part larger than %llu bytes was cut",
-		     (unsigned long long)mail_lim_input(c->lim));
-	uint64_t room = c->sink->max - c->sink->len;
-	if (room > c->x.text_left)
-		room = c->x.text_left;
-	buf_init(&t, (size_t)room);
-	struct mail_part_info pi;
-	uint32_t fl = 0;
-	part_info(o, ctype, NULL, &pi);
-	if (mail_text_part(&pi, raw.data != NULL ? raw.data : (const unsigned char *)"", raw.len,
-			   &t, &fl))
-		note(c, MAIL_F_LIMITS, "text of the body cut at the text limit");
-	text_flags(c, fl, "a text part");
-	sink_add(c, c->sink, t.data != NULL ? (const char *)t.data : "", t.len, "the body");
-	buf_release(&t);
+	text_to_sink(c, o, ctype, &raw, over, "a text part");
 	buf_release(&raw);
 	free(ctype);
 }
@@ -800,28 +802,13 @@ static void childless_multipart(struct pctx *c, GMimeObject *o)
 		enc = g_mime_content_encoding_from_string(v);
 		g_free(v);
 	}
-	struct buf raw, t;
+	struct buf raw;
 	int over = 0;
 	buf_init(&raw, (size_t)mail_lim_input(c->lim));
 	GMimeStream *st = g_mime_stream_mem_new_with_buffer(pre, strlen(pre));
 	c->leaf_bytes += decode_stream(c, st, enc, &raw, &over);
 	g_object_unref(st);
-	if (over)
-		note(c, MAIL_F_LIMITS, "a text part larger than %llu bytes was cut",
-		     (unsigned long long)mail_lim_input(c->lim));
-	uint64_t room = c->sink->max - c->sink->len;
-	if (room > c->x.text_left)
-		room = c->x.text_left;
-	buf_init(&t, (size_t)room);
-	struct mail_part_info pi;
-	uint32_t fl = 0;
-	part_info(o, "text/plain", NULL, &pi);
-	if (mail_text_part(&pi, raw.data != NULL ? raw.data : (const unsigned char *)"", raw.len,
-			   &t, &fl))
-		note(c, MAIL_F_LIMITS, "text of the body cut at the text limit");
-	text_flags(c, fl, "a multipart without parts");
-	sink_add(c, c->sink, t.data != NULL ? (const char *)t.data : "", t.len, "the body");
-	buf_release(&t);
+	text_to_sink(c, o, "text/plain", &raw, over, "a multipart without parts");
 	buf_release(&raw);
 }
 
@@ -894,14 +881,12 @@ static void attachment_leaf(struct pctx *c, GMimeObject *o, size_t idx)
 		struct mail_part_info pi;
 		part_info(o, a->content_type, a->filename, &pi);
 		c->x.flags = 0;
-		res = mail_extract_attachment(
-		    &c->x, &pi, raw.data != NULL ? raw.data : (const unsigned char *)"", raw.len,
-		    &t, &a->members, &a->n_members);
+		res = mail_extract_attachment(&c->x, &pi, (const unsigned char *)buf_cstr(&raw),
+					      raw.len, &t, &a->members, &a->n_members);
 		text_flags(c, c->x.flags, "an attachment");
 	}
 	int cut = 0;
-	char *text = mail_text_clean_lines(t.data != NULL ? (const char *)t.data : "", t.len,
-					   (size_t)room, &cut);
+	char *text = mail_text_clean_lines(buf_cstr(&t), t.len, (size_t)room, &cut);
 	size_t len = strlen(text);
 	if (len == 0) {
 		free(text);
@@ -971,7 +956,7 @@ static void message_header_text(struct pctx *c, GMimeMessage *m, struct buf *sin
 			free(v);
 		}
 	}
-	sink_add(c, sink, h.data != NULL ? (const char *)h.data : "", h.len, "an attached message");
+	sink_add(c, sink, buf_cstr(&h), h.len, "an attached message");
 	buf_release(&h);
 }
 

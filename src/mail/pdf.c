@@ -39,7 +39,6 @@ static void quiet_once(void)
 enum mail_outcome mail_pdf_to_text(struct mail_extract *x, const unsigned char *p, size_t n,
 				   struct buf *out)
 {
-	struct error err = ERROR_INIT;
 	GError *gerr = NULL;
 	quiet_once();
 	GBytes *bytes = g_bytes_new_static(p, n);
@@ -68,16 +67,8 @@ enum mail_outcome mail_pdf_to_text(struct mail_extract *x, const unsigned char *
 		if (t == NULL)
 			continue;
 		size_t len = strlen(t);
-		int full = 0;
-		if (len > 0 && out->len > 0)
-			full = buf_append(out, "\n", 1, &err) < 0;
-		if (!full && buf_append(out, t, len, &err) < 0) {
-			size_t room = out->max - out->len;
-			while (room > 0 && ((unsigned char)t[room] & 0xc0) == 0x80)
-				room--;
-			buf_append(out, t, room, &err);
-			full = 1;
-		}
+		int full = len > 0 && out->len > 0 && mail_append_cut(out, "\n", 1);
+		full = full || mail_append_cut(out, t, len);
 		g_free(t);
 		if (full) {
 			res = MAIL_X_LIMITS;

@@ -26,10 +26,11 @@
  *  4. Landlock (when the kernel has it): the only file system access left
  *     is reading the gconv module directory, so a charset that was not
  *     warmed up still loads, and poppler-data (/usr/share/poppler: the
- *     CMaps poppler reads when a PDF's CJK font needs one); under sanitizers also the libraries,
- * the executable's directory and /proc/self, for symbolized reports. No TCP bind/connect (ABI 4),
- * no signals or abstract sockets beyond the domain (ABI 6). Without Landlock, seccomp below denies
- * every open().
+ *     CMaps poppler reads when a PDF's CJK font needs one); under
+ *     sanitizers also the libraries, the executable's directory and
+ *     /proc/self, for symbolized reports. No TCP bind/connect (ABI 4), no
+ *     signals or abstract sockets beyond the domain (ABI 6). Without
+ *     Landlock, seccomp below denies every open().
  *  5. seccomp-BPF allow-list (libseccomp); anything not listed fails with
  *     EPERM. Listed as a tripwire that kills the process (the parent then
  *     logs "killed by signal 31"): process creation (fork, vfork, clone,

@@ -277,22 +277,44 @@ static iconv_t open_decoder(const char *label, size_t n)
 	return iconv_open("UTF-8", sup);
 }
 
+/* Converts p[0..n) with cd. With out, appends the UTF-8 to it, an invalid
+ * or cut sequence (EILSEQ, EINVAL) becoming U+FFFD: 1 if there was one,
+ * -1 when out is full, else 0. Without out, only checks: 1 at the first
+ * invalid sequence, else 0. */
+static int iconv_append(iconv_t cd, const unsigned char *p, size_t n, struct buf *out)
+{
+	struct error err = ERROR_INIT;
+	char *in = (char *)p;
+	size_t inleft = n;
+	int bad = 0;
+	while (inleft > 0) {
+		char tmp[8192], *o = tmp;
+		size_t oleft = sizeof(tmp);
+		size_t r = iconv(cd, &in, &inleft, &o, &oleft);
+		int e = r == (size_t)-1 ? errno : 0;
+		if (e != 0 && e != E2BIG && out == NULL)
+			return 1;
+		if (out != NULL && buf_append(out, tmp, (size_t)(o - tmp), &err) < 0)
+			return -1;
+		if (e == EILSEQ || e == EINVAL) {
+			bad = 1;
+			if (buf_append(out, "\xef\xbf\xbd", 3, &err) < 0)
+				return -1;
+			in++;
+			inleft--;
+		} else if (e != 0 && e != E2BIG) {
+			return bad;
+		}
+	}
+	return bad;
+}
+
 /* 1 if every byte of p[0..n) converts with cd (closed here). */
 static int converts_all(iconv_t cd, const unsigned char *p, size_t n)
 {
-	char *in = (char *)p;
-	size_t inleft = n;
-	int ok = 1;
-	while (inleft > 0) {
-		char outbuf[4096], *out = outbuf;
-		size_t outleft = sizeof(outbuf);
-		if (iconv(cd, &in, &inleft, &out, &outleft) == (size_t)-1 && errno != E2BIG) {
-			ok = 0; /* EILSEQ or EINVAL (cut sequence) */
-			break;
-		}
-	}
+	int bad = iconv_append(cd, p, n, NULL);
 	iconv_close(cd);
-	return ok;
+	return !bad;
 }
 
 /* 1 if bytes p[0..n) are not valid text in the charset. */
@@ -561,52 +583,6 @@ const char *mail_charset_guess(const unsigned char *p, size_t n, const char *hin
 	return "ISO-8859-1";
 }
 
-/* Appends p[0..n) converted from cs by iconv; invalid bytes become U+FFFD.
- * Returns 1 if a byte was invalid, -1 when out is full. */
-static int iconv_append(iconv_t cd, const unsigned char *p, size_t n, struct buf *out)
-{
-	struct error err = ERROR_INIT;
-	char *in = (char *)p;
-	size_t inleft = n;
-	int bad = 0;
-	while (inleft > 0) {
-		char tmp[8192], *o = tmp;
-		size_t oleft = sizeof(tmp);
-		size_t r = iconv(cd, &in, &inleft, &o, &oleft);
-		int e = r == (size_t)-1 ? errno : 0;
-		if (buf_append(out, tmp, (size_t)(o - tmp), &err) < 0)
-			return -1;
-		if (e == EILSEQ || e == EINVAL) {
-			bad = 1;
-			if (buf_append(out, "\xef\xbf\xbd", 3, &err) < 0)
-				return -1;
-			in++;
-			inleft--;
-		} else if (e != 0 && e != E2BIG) {
-			return bad;
-		}
-	}
-	return bad;
-}
-
-/* Appends p[0..n), or as much of it as out can still hold, cut at a UTF-8
- * character boundary (-1: cut). A text longer than the limit keeps its
- * beginning, as converted text does (doc/search.md: text is cut, not
- * dropped). */
-static int append_fitting(struct buf *out, const unsigned char *p, size_t n)
-{
-	size_t room = out->max - out->len;
-	int cut = n > room;
-	if (cut) {
-		n = room;
-		while (n > 0 && (p[n] & 0xc0) == 0x80)
-			n--;
-	}
-	if (buf_append(out, p, n, NULL) < 0)
-		return -1;
-	return cut ? -1 : 0;
-}
-
 int mail_text_to_utf8(const char *label, const unsigned char *p, size_t n, struct buf *out,
 		      const char *hint, uint32_t *flags_r)
 {
@@ -635,11 +611,11 @@ int mail_text_to_utf8(const char *label, const unsigned char *p, size_t n, struc
 		if (strcmp(cs, "UTF-8") != 0 && flags_r != NULL)
 			*flags_r |= MAIL_F_CHARSET_GUESSED;
 	}
-	if (strcmp(cs, "UTF-8") == 0)
-		return append_fitting(out, p, n);
-	iconv_t cd = iconv_open("UTF-8", cs);
-	if (cd == (iconv_t)-1)
-		return append_fitting(out, p, n); /* cleaned later */
+	/* A text longer than out keeps its beginning, as converted text does
+	 * (doc/search.md: text is cut, not dropped). */
+	iconv_t cd = strcmp(cs, "UTF-8") == 0 ? (iconv_t)-1 : iconv_open("UTF-8", cs);
+	if (cd == (iconv_t)-1) /* UTF-8, or no converter: cleaned later */
+		return mail_append_cut(out, p, n) ? -1 : 0;
 	size_t start = out->len;
 	int r = iconv_append(cd, p, n, out);
 	iconv_close(cd);

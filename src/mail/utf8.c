@@ -1,11 +1,12 @@
 /*
- * utf8.c - the UTF-8 hygiene both sides of the worker protocol share:
- * validation (RFC 3629: no overlong forms, no surrogates, nothing past
- * U+10FFFF) and mail_text_clean(), which makes any byte string a valid,
- * NUL-free, bounded UTF-8 string. The parent checks every string of a
- * worker's answer with these, so they live apart from the parser and its
- * libraries (the main custos binary does not link GMime, poppler or
- * libxml2; only custos-worker does).
+ * utf8.c - the UTF-8 hygiene of src/mail, on top of core/utf8.h's one
+ * decoder (RFC 3629: no overlong forms, no surrogates, nothing past
+ * U+10FFFF): mail_text_clean(), which makes any byte string a valid,
+ * NUL-free, bounded UTF-8 string, and mail_append_cut(), which fills a
+ * bounded buffer without splitting a character. Both sides of the worker
+ * protocol use them, so they live apart from the parser and its libraries
+ * (the main custos binary does not link GMime, poppler or libxml2; only
+ * custos-worker does).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +15,20 @@
 #include "core/utf8.h"
 #include "core/xalloc.h"
 #include "mail/mail_internal.h"
+
+int mail_append_cut(struct buf *out, const void *p, size_t n)
+{
+	const unsigned char *u = p;
+	size_t room = out->max - out->len;
+	int cut = n > room;
+	if (cut) {
+		n = room;
+		while (n > 0 && (u[n] & 0xc0) == 0x80)
+			n--; /* u[n] starts the first character left out */
+	}
+	(void)buf_append(out, u, n, NULL); /* fits */
+	return cut;
+}
 
 int mail_text_needs_guess(const char *p, size_t n)
 {

@@ -98,8 +98,7 @@ static int put_doc(struct buf *out, const struct mail_doc *doc, struct error *er
 	    put_str(out, doc->date_raw, err) < 0 || put_str(out, doc->subject, err) < 0)
 		return -1;
 	for (size_t i = 0; i < MAIL_DOC_N_LISTS; i++) {
-		const struct mail_addr_list *l =
-		    (const struct mail_addr_list *)((const char *)doc + mail_doc_lists[i].offset);
+		const struct mail_addr_list *l = mail_doc_list_at_c(doc, i);
 		if (put_count(out, l->n, err) < 0)
 			return -1;
 		for (size_t k = 0; k < l->n; k++)
@@ -372,8 +371,7 @@ static int rd_doc(struct rd *r, struct mail_doc *doc)
 		return -1;
 	doc->date = (int64_t)date; /* modulo 2^64: gcc and clang define it so */
 	for (size_t i = 0; i < MAIL_DOC_N_LISTS; i++)
-		if (rd_addrs(r, mail_doc_lists[i].name,
-			     (struct mail_addr_list *)((char *)doc + mail_doc_lists[i].offset)) < 0)
+		if (rd_addrs(r, mail_doc_lists[i].name, mail_doc_list_at(doc, i)) < 0)
 			return -1;
 	if (rd_count(r, "attachments", MAIL_DOC_MAX_ATTACHMENTS, MIN_ATT, &n) < 0)
 		return -1;

@@ -19,9 +19,10 @@
  * off (the extractors are the largest attack surface and the likeliest to
  * blow the time or memory limits). Only when that fails too does the
  * message get MAIL_F_PARSE_FAILED with the reasons in doc->error. The
- * request's bytes are therefore borrowed from submit until collect. Workers are also replaced every
- * recycle_after messages, which bounds what a compromised worker could do to the metadata of the
- * messages after the one that took it over.
+ * request's bytes are therefore borrowed from submit until collect.
+ * Workers are also replaced every recycle_after messages, which bounds what
+ * a compromised worker could do to the metadata of the messages after the
+ * one that took it over.
  *
  * A message larger than max_message_size is not copied through the pipe:
  * the worker gets its header section only, and the doc says so.
@@ -45,6 +46,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,7 +74,7 @@ struct mail_worker {
 	uint32_t served; /* messages answered by this process */
 	/* The request in flight (busy), between submit and collect. */
 	int busy;
-	int64_t deadline;	    /* now_ms() at submit + the timeout */
+	int64_t deadline;	    /* mail_now_ms() at submit + the timeout */
 	enum io_result sent;	    /* how writing the request went */
 	size_t req_n;		    /* the message's full size */
 	int cut;		    /* only its header section was sent */
@@ -103,11 +105,57 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-static int64_t now_ms(void)
+int64_t mail_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define LIM(name, field, min)                                                                      \
+	{                                                                                          \
+		name, offsetof(struct mail_limits, field),                                         \
+		    sizeof(((struct mail_limits *)0)->field) == sizeof(uint32_t), min              \
+	}
+const struct mail_limit_opt mail_limit_opts[MAIL_N_LIMIT_OPTS] = {
+    LIM("max-message-size", max_message_size, 1),
+    LIM("max-depth", max_depth, 1),
+    LIM("max-parts", max_parts, 1),
+    LIM("max-header-bytes", max_header_bytes, 1),
+    LIM("timeout", timeout_s, 1),
+    LIM("memory", memory, 0),
+    LIM("recycle-after", recycle_after, 1),
+    LIM("max-text-size", max_text_size, 0),
+    LIM("max-attachment-text", max_attachment_text, 0),
+    LIM("max-extract-input", max_extract_input, 0),
+    LIM("zip-max-members", zip_max_members, 0),
+    LIM("zip-max-ratio", zip_max_ratio, 0),
+    LIM("zip-max-size", zip_max_size, 0),
+    LIM("extract-time", extract_time_s, 0),
+};
+#undef LIM
+
+uint64_t mail_limit_get(const struct mail_limits *lim, size_t i)
+{
+	const char *field = (const char *)lim + mail_limit_opts[i].offset;
+	uint32_t v32;
+	uint64_t v64;
+	if (mail_limit_opts[i].is32) {
+		memcpy(&v32, field, sizeof(v32));
+		return v32;
+	}
+	memcpy(&v64, field, sizeof(v64));
+	return v64;
+}
+
+void mail_limit_set(struct mail_limits *lim, size_t i, uint64_t v)
+{
+	char *field = (char *)lim + mail_limit_opts[i].offset;
+	uint32_t v32 = (uint32_t)v;
+	if (mail_limit_opts[i].is32)
+		memcpy(field, &v32, sizeof(v32));
+	else
+		memcpy(field, &v, sizeof(v));
 }
 
 /* In the child between fork and exec: async-signal-safe calls only. */
@@ -138,28 +186,18 @@ fail:;
 
 static int spawn(struct mail_worker *w, struct error *err)
 {
-	char nums[14][24];
-	const char *names[14] = {
-	    "--max-message-size",  "--max-depth",	"--max-parts",
-	    "--max-header-bytes",  "--timeout",		"--memory",
-	    "--recycle-after",	   "--max-text-size",	"--max-attachment-text",
-	    "--max-extract-input", "--zip-max-members", "--zip-max-ratio",
-	    "--zip-max-size",	   "--extract-time"};
-	const unsigned long long vals[14] = {
-	    w->lim.max_message_size,  w->lim.max_depth,	      w->lim.max_parts,
-	    w->lim.max_header_bytes,  w->lim.timeout_s,	      w->lim.memory,
-	    w->lim.recycle_after,     w->lim.max_text_size,   w->lim.max_attachment_text,
-	    w->lim.max_extract_input, w->lim.zip_max_members, w->lim.zip_max_ratio,
-	    w->lim.zip_max_size,      w->lim.extract_time_s};
-	char *argv[2 + 2 * 14 + 1];
+	char names[MAIL_N_LIMIT_OPTS][32], nums[MAIL_N_LIMIT_OPTS][24];
+	char *argv[2 + 2 * MAIL_N_LIMIT_OPTS + 1];
 	argv[0] = w->exe;
 	argv[1] = "parse-worker";
-	for (size_t i = 0; i < 14; i++) {
-		snprintf(nums[i], sizeof(nums[i]), "%llu", vals[i]);
-		argv[2 + 2 * i] = (char *)names[i];
+	for (size_t i = 0; i < MAIL_N_LIMIT_OPTS; i++) {
+		snprintf(names[i], sizeof(names[i]), "--%s", mail_limit_opts[i].name);
+		snprintf(nums[i], sizeof(nums[i]), "%llu",
+			 (unsigned long long)mail_limit_get(&w->lim, i));
+		argv[2 + 2 * i] = names[i];
 		argv[3 + 2 * i] = nums[i];
 	}
-	argv[2 + 2 * 14] = NULL;
+	argv[2 + 2 * MAIL_N_LIMIT_OPTS] = NULL;
 	size_t ne = 0;
 	for (char **e = environ; e != NULL && *e != NULL; e++)
 		ne++;
@@ -252,9 +290,9 @@ static void reap(struct mail_worker *w, int force, char *why, size_t whylen)
 	if (!force) {
 		/* Closing its stdin asks it to exit; give it a second. */
 		struct pollfd pfd = {.fd = w->from_fd, .events = POLLIN};
-		int64_t deadline = now_ms() + 1000;
+		int64_t deadline = mail_now_ms() + 1000;
 		for (;;) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - mail_now_ms();
 			if (left <= 0 || poll(&pfd, 1, (int)left) != 0)
 				break;
 		}
@@ -306,7 +344,7 @@ static enum io_result write_all(int fd, const unsigned char *p, size_t n, int64_
 			return IO_EOF;
 		if (r < 0 && errno != EAGAIN && errno != EINTR)
 			return IO_ERROR;
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - mail_now_ms();
 		if (left <= 0)
 			return IO_TIMEOUT;
 		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
@@ -329,7 +367,7 @@ static enum io_result read_all(int fd, unsigned char *p, size_t n, int64_t deadl
 			return IO_EOF;
 		if (errno != EAGAIN && errno != EINTR)
 			return IO_ERROR;
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - mail_now_ms();
 		if (left <= 0)
 			return IO_TIMEOUT;
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -412,7 +450,7 @@ int mail_worker_submit(struct mail_worker *w, const unsigned char *p, size_t n, 
 	w->has_nul = cut && memchr(p, 0, n) != NULL;
 	w->req_p = p;
 	w->req_send_n = send_n;
-	w->deadline = now_ms() + (int64_t)w->lim.timeout_s * 1000;
+	w->deadline = mail_now_ms() + (int64_t)w->lim.timeout_s * 1000;
 	/* A failure here is reported by collect, as the message's doc. */
 	w->sent = send_request(w, p, send_n, 0, w->deadline);
 	return 0;
@@ -442,7 +480,7 @@ static int collect_once(struct mail_worker *w, struct mail_doc *doc, char *why, 
 			return -1;
 		}
 		ans = xmalloc(len);
-		int64_t deadline = now_ms() + COLLECT_GRACE_MS;
+		int64_t deadline = mail_now_ms() + COLLECT_GRACE_MS;
 		if (deadline < w->deadline)
 			deadline = w->deadline;
 		r = read_all(w->from_fd, ans, len, deadline);
@@ -484,7 +522,7 @@ static int retry_without_extraction(struct mail_worker *w, struct mail_doc *doc,
 		snprintf(why, whylen, "%s; no parse worker for a retry: %.100s", first, serr.msg);
 		return -1;
 	}
-	w->deadline = now_ms() + (int64_t)w->lim.timeout_s * 1000;
+	w->deadline = mail_now_ms() + (int64_t)w->lim.timeout_s * 1000;
 	w->sent = send_request(w, w->req_p != NULL ? w->req_p : (const unsigned char *)"",
 			       w->req_send_n, MAIL_PARSE_NO_EXTRACT, w->deadline);
 	char second[256];
@@ -517,18 +555,7 @@ int mail_worker_collect(struct mail_worker *w, struct mail_doc *doc, struct erro
 	}
 	w->req_p = NULL;
 	if (w->cut) {
-		for (size_t i = 0; i < doc->n_att; i++) {
-			free(doc->att[i].filename);
-			free(doc->att[i].content_type);
-			free(doc->att[i].text);
-			free(doc->att[i].extract);
-			for (size_t k = 0; k < doc->att[i].n_members; k++)
-				free(doc->att[i].members[k]);
-			free(doc->att[i].members);
-		}
-		free(doc->att);
-		doc->att = NULL;
-		doc->n_att = 0;
+		mail_doc_drop_attachments(doc);
 		doc->n_parts = 0;
 		doc->depth = 0;
 		doc->flags |= MAIL_F_LIMITS;

@@ -1213,12 +1213,87 @@ static void test_addr_normalize(void **state)
 	assert_null(mail_addr_normalize(NULL));
 }
 
+/* --- small helpers ------------------------------------------------------ */
+
+/* mail_append_cut fills a buffer to its last byte without splitting a
+ * character. */
+static void test_append_cut(void **state)
+{
+	(void)state;
+	struct buf b;
+	buf_init(&b, 5);
+	assert_int_equal(mail_append_cut(&b, "ab", 2), 0);
+	assert_int_equal(mail_append_cut(&b, "\xe4\xb8\xad", 3), 0); /* exactly full */
+	assert_int_equal(mail_append_cut(&b, "x", 1), 1);
+	assert_int_equal(mail_append_cut(&b, "", 0), 0);
+	assert_string_equal(buf_cstr(&b), "ab\xe4\xb8\xad");
+	buf_reset(&b);
+	assert_int_equal(mail_append_cut(&b, "abcd\xe4\xb8\xad", 7), 1);
+	assert_string_equal(buf_cstr(&b), "abcd");
+	buf_reset(&b);
+	static const char emoji[] = "a\xf0\x9f\x98\x80"
+				    "b";
+	assert_int_equal(mail_append_cut(&b, emoji, 6), 1);
+	assert_string_equal(buf_cstr(&b), "a\xf0\x9f\x98\x80");
+	buf_release(&b);
+}
+
+/* The worker's options name every field of struct mail_limits once, and
+ * read and write each at its own width. */
+static void test_limit_opts(void **state)
+{
+	(void)state;
+	struct mail_limits lim;
+	memset(&lim, 0, sizeof(lim));
+	for (size_t i = 0; i < MAIL_N_LIMIT_OPTS; i++) {
+		uint64_t all = mail_limit_opts[i].is32 ? UINT32_MAX : UINT64_MAX;
+		assert_int_equal(mail_limit_get(&lim, i), 0); /* no two share a field */
+		mail_limit_set(&lim, i, all);
+		assert_int_equal(mail_limit_get(&lim, i), all);
+	}
+	const uint64_t m32 = UINT32_MAX, m64 = UINT64_MAX;
+	const uint64_t fields[] = {
+	    lim.max_message_size,  lim.max_depth,	lim.max_parts,
+	    lim.max_header_bytes,  lim.timeout_s,	lim.memory,
+	    lim.recycle_after,	   lim.max_text_size,	lim.max_attachment_text,
+	    lim.max_extract_input, lim.zip_max_members, lim.zip_max_ratio,
+	    lim.zip_max_size,	   lim.extract_time_s};
+	const uint64_t want[] = {m64, m32, m32, m64, m32, m64, m32,
+				 m64, m64, m64, m32, m32, m64, m32};
+	assert_int_equal(sizeof(fields) / sizeof(fields[0]), MAIL_N_LIMIT_OPTS);
+	for (size_t i = 0; i < MAIL_N_LIMIT_OPTS; i++)
+		if (fields[i] != want[i])
+			fail_msg("field %zu of struct mail_limits has no worker option", i);
+}
+
 /* --- the worker -------------------------------------------------------- */
 
-static const char *custos_exe(void)
+/* The custos-worker executable; the calling test is skipped without it. */
+static const char *worker_exe(void)
 {
 	const char *e = getenv("CUSTOS_WORKER");
-	return e != NULL && *e != '\0' && access(e, X_OK) == 0 ? e : NULL;
+	if (e == NULL || *e == '\0' || access(e, X_OK) != 0)
+		skip();
+	return e;
+}
+
+static struct mail_worker *start_worker(const char *exe, const struct mail_limits *lim)
+{
+	struct mail_worker *w = NULL;
+	struct error err = ERROR_INIT;
+	if (mail_worker_start(&w, exe, lim, &err) < 0)
+		fail_msg("mail_worker_start %s: %s", exe, err.msg);
+	return w;
+}
+
+/* The doc of a message the worker could not parse: flagged, with why in
+ * its error. */
+static void expect_parse_failed(const char *name, const struct mail_doc *doc, const char *why)
+{
+	if (!(doc->flags & MAIL_F_PARSE_FAILED) || doc->error == NULL ||
+	    strstr(doc->error, why) == NULL)
+		fail_msg("%s: flags 0x%x error \"%s\"", name, doc->flags,
+			 doc->error ? doc->error : "(null)");
 }
 
 static const char simple_msg[] = "From: a@example.com\nSubject: =?big5?B?wWPF6aSkpOU=?=\n"
@@ -1272,17 +1347,14 @@ static void check_worker_process(int pid)
 static void test_worker_real(void **state)
 {
 	(void)state;
-	const char *exe = custos_exe();
-	if (exe == NULL)
-		skip();
+	const char *exe = worker_exe();
 	struct mail_limits lim = limits();
 	lim.recycle_after = 2;
 	struct mail_worker *w;
 	struct error err = ERROR_INIT;
 	int leak = open("/dev/null", O_RDONLY); /* without O_CLOEXEC */
 	setenv("CUSTOS_TEST_SECRET", "hunter2", 1);
-	if (mail_worker_start(&w, exe, &lim, &err) < 0)
-		fail_msg("start: %s", err.msg);
+	w = start_worker(exe, &lim);
 	close(leak);
 	unsetenv("CUSTOS_TEST_SECRET");
 	int pids[5];
@@ -1304,7 +1376,7 @@ static void test_worker_real(void **state)
 	mail_worker_stop(w);
 	lim = limits();
 	lim.max_message_size = 4096;
-	assert_int_equal(mail_worker_start(&w, exe, &lim, &err), 0);
+	w = start_worker(exe, &lim);
 	struct buf b;
 	buf_init(&b, BUF_UNLIMITED);
 	buf_append_str(&b,
@@ -1361,6 +1433,38 @@ static void write_fake(const char *script, const char *counter, const char *exe,
 	chmod(script, 0700);
 }
 
+/* Where the fakes of a test live: a temporary directory, and the script
+ * and run counter of the current fake. */
+struct fake_files {
+	char dir[32];
+	char script[512];
+	char counter[512];
+};
+
+static void fake_files_init(struct fake_files *ff)
+{
+	snprintf(ff->dir, sizeof(ff->dir), "/tmp/custos-fake-XXXXXX");
+	assert_non_null(mkdtemp(ff->dir));
+}
+
+/* Fake number i (see write_fake). */
+static void fake_files_write(struct fake_files *ff, size_t i, const char *exe, size_t skip,
+			     const char *once, int retry_ok)
+{
+	snprintf(ff->script, sizeof(ff->script), "%s/worker%zu.sh", ff->dir, i);
+	snprintf(ff->counter, sizeof(ff->counter), "%s/ran%zu", ff->dir, i);
+	write_fake(ff->script, ff->counter, exe, skip, once, retry_ok);
+}
+
+/* Removes the current fake's files; with last, the directory too. */
+static void fake_files_clean(struct fake_files *ff, int last)
+{
+	unlink(ff->script);
+	unlink(ff->counter);
+	if (last)
+		rmdir(ff->dir);
+}
+
 /* A valid answer of 69 bytes (an empty doc with these flags), as octal
  * escapes for the shell's printf. */
 #define Z4 "\\000\\000\\000\\000"
@@ -1371,9 +1475,7 @@ static void write_fake(const char *script, const char *counter, const char *exe,
 static void test_worker_fakes(void **state)
 {
 	(void)state;
-	const char *exe = custos_exe();
-	if (exe == NULL)
-		skip();
+	const char *exe = worker_exe();
 	static const struct fake fakes[] = {
 	    {"dies", "kill -SEGV $$", 30, "killed by signal 11", 0, 0},
 	    {"dies while the request is written (EPIPE, SIGPIPE)", "exit 0", 30,
@@ -1390,22 +1492,19 @@ static void test_worker_fakes(void **state)
 	    {"answers and then some",
 	     "printf '\\000\\000\\000\\111" WIRE_EMPTY(Z4) "MORE'; exec sleep 30", 30, NULL, 0, 1},
 	};
-	char dir[] = "/tmp/custos-fake-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	for (size_t i = 0; i < sizeof(fakes) / sizeof(fakes[0]); i++) {
+	size_t n_fakes = sizeof(fakes) / sizeof(fakes[0]);
+	struct fake_files ff;
+	fake_files_init(&ff);
+	for (size_t i = 0; i < n_fakes; i++) {
 		const struct fake *f = &fakes[i];
-		char script[512], marker[512];
-		snprintf(script, sizeof(script), "%s/worker%zu.sh", dir, i);
-		snprintf(marker, sizeof(marker), "%s/ran%zu", dir, i);
-		write_fake(script, marker, exe, 1, f->once, f->retry_ok);
+		fake_files_write(&ff, i, exe, 1, f->once, f->retry_ok);
 
 		struct mail_limits lim = limits();
 		lim.timeout_s = f->timeout_s;
-		struct mail_worker *w;
+		struct mail_worker *w = start_worker(ff.script, &lim);
 		struct error err = ERROR_INIT;
 		struct mail_doc doc;
 		mail_doc_init(&doc);
-		assert_int_equal(mail_worker_start(&w, script, &lim, &err), 0);
 		double t0 = now_s();
 		size_t n = strlen(simple_msg);
 		char *msg = strdup(simple_msg);
@@ -1418,10 +1517,7 @@ static void test_worker_fakes(void **state)
 				 0);
 		free(msg);
 		if (f->why != NULL) {
-			if (!(doc.flags & MAIL_F_PARSE_FAILED) || doc.error == NULL ||
-			    strstr(doc.error, f->why) == NULL)
-				fail_msg("%s: flags 0x%x error \"%s\"", f->name, doc.flags,
-					 doc.error ? doc.error : "(null)");
+			expect_parse_failed(f->name, &doc, f->why);
 			assert_int_equal(mail_worker_pid(w), 0); /* killed and reaped */
 		}
 		assert_true(now_s() - t0 < f->timeout_s + 5);
@@ -1430,10 +1526,8 @@ static void test_worker_fakes(void **state)
 		worker_parse_ok(w, simple_msg);
 		mail_doc_release(&doc);
 		mail_worker_stop(w);
-		unlink(script);
-		unlink(marker);
+		fake_files_clean(&ff, i + 1 == n_fakes);
 	}
-	rmdir(dir);
 }
 
 /* --- the worker, asynchronously (submit / collect) --------------------- */
@@ -1471,16 +1565,14 @@ static void big_answer_msg(struct buf *b, int n_att)
 static void test_worker_async(void **state)
 {
 	(void)state;
-	const char *exe = custos_exe();
-	if (exe == NULL)
-		skip();
+	const char *exe = worker_exe();
 	struct mail_limits lim = limits();
 	lim.recycle_after = 2;
 	struct mail_worker *w;
 	struct error err = ERROR_INIT;
 	struct mail_doc doc;
 	mail_doc_init(&doc);
-	assert_int_equal(mail_worker_start(&w, exe, &lim, &err), 0);
+	w = start_worker(exe, &lim);
 
 	/* one request in flight at most; collect needs one */
 	assert_int_equal(mail_worker_collect(w, &doc, &err), -1);
@@ -1521,7 +1613,7 @@ static void test_worker_async(void **state)
 	 * time, so it counts, even one larger than the pipe buffer */
 	lim = limits();
 	lim.timeout_s = 1;
-	assert_int_equal(mail_worker_start(&w, exe, &lim, &err), 0);
+	w = start_worker(exe, &lim);
 	struct buf b;
 	buf_init(&b, BUF_UNLIMITED);
 	big_answer_msg(&b, 1000);
@@ -1542,7 +1634,7 @@ static void test_worker_async(void **state)
 	 * bytes are gone by collect) */
 	lim = limits();
 	lim.max_message_size = 4096;
-	assert_int_equal(mail_worker_start(&w, exe, &lim, &err), 0);
+	w = start_worker(exe, &lim);
 	buf_init(&b, BUF_UNLIMITED);
 	buf_append_str(&b, "Subject: large\n\n", &err);
 	for (int i = 0; i < 1000; i++)
@@ -1572,15 +1664,38 @@ static void count_abandoned(void *tag)
 	abandoned++;
 }
 
+/* Collects the pool's oldest message, which must be m<next>@pool with tag
+ * &tags[next] and its own bytes; next moves on. */
+static void pool_collect_next(struct mail_pool *p, struct mail_doc *doc, int *tags, int *next)
+{
+	struct error err = ERROR_INIT;
+	struct mail_pool_item it;
+	char want[64];
+	if (mail_pool_collect(p, doc, &it, &err) < 0)
+		fail_msg("mail_pool_collect: %s", err.msg);
+	assert_ptr_equal(it.tag, &tags[*next]);
+	snprintf(want, sizeof(want), "m%d@pool", *next);
+	assert_string_equal(doc->message_id, want);
+	/* the bytes are those of that message */
+	assert_non_null(memmem(it.data, it.len, want, strlen(want)));
+	(*next)++;
+}
+
+static void pool_submit_simple(struct mail_pool *p, void *tag)
+{
+	struct error err = ERROR_INIT;
+	if (mail_pool_submit(p, (const unsigned char *)simple_msg, strlen(simple_msg), tag, &err) <
+	    0)
+		fail_msg("mail_pool_submit: %s", err.msg);
+}
+
 /* The pool: answers in submission order whatever worker is faster, the
  * bytes and tag of each message handed back with its doc, and the misuse
  * that must fail. */
 static void test_pool(void **state)
 {
 	(void)state;
-	const char *exe = custos_exe();
-	if (exe == NULL)
-		skip();
+	const char *exe = worker_exe();
 	struct mail_limits lim = limits();
 	lim.recycle_after = 3;
 	struct mail_pool *p;
@@ -1609,14 +1724,7 @@ static void test_pool(void **state)
 					 -1);
 			assert_int_equal(err.code, ERR_INTERNAL);
 			error_clear(&err);
-			assert_int_equal(mail_pool_collect(p, &doc, &it, &err), 0);
-			assert_ptr_equal(it.tag, &tags[next]);
-			char want[64];
-			snprintf(want, sizeof(want), "m%d@pool", next);
-			assert_string_equal(doc.message_id, want);
-			/* the bytes are those of that message */
-			assert_non_null(memmem(it.data, it.len, want, strlen(want)));
-			next++;
+			pool_collect_next(p, &doc, tags, &next);
 		}
 		buf_reset(&b);
 		if (i % 3 == 0) {
@@ -1640,14 +1748,8 @@ static void test_pool(void **state)
 					 &doc, &err),
 			 -1);
 	error_clear(&err);
-	while (mail_pool_in_flight(p) > 0) {
-		assert_int_equal(mail_pool_collect(p, &doc, &it, &err), 0);
-		assert_ptr_equal(it.tag, &tags[next]);
-		char want[64];
-		snprintf(want, sizeof(want), "m%d@pool", next);
-		assert_string_equal(doc.message_id, want);
-		next++;
-	}
+	while (mail_pool_in_flight(p) > 0)
+		pool_collect_next(p, &doc, tags, &next);
 	assert_int_equal(next, N);
 	assert_int_equal(mail_pool_parse(p, (const unsigned char *)simple_msg, strlen(simple_msg),
 					 &doc, &err),
@@ -1663,22 +1765,16 @@ static void test_pool(void **state)
 	assert_int_equal(err.code, ERR_LIMIT);
 	error_clear(&err);
 	assert_int_equal(mail_pool_in_flight(p), 0);
-	assert_int_equal(mail_pool_submit(p, (const unsigned char *)simple_msg,
-					  strlen(simple_msg), NULL, &err),
-			 0);
+	pool_submit_simple(p, NULL);
 	/* abandon: every message in flight is collected and its tag freed */
 	abandoned = 0;
-	assert_int_equal(mail_pool_submit(p, (const unsigned char *)simple_msg,
-					  strlen(simple_msg), &tags[1], &err),
-			 0);
+	pool_submit_simple(p, &tags[1]);
 	assert_int_equal(mail_pool_in_flight(p), 2);
 	mail_pool_abandon(p, count_abandoned);
 	assert_int_equal(abandoned, 2);
 	assert_int_equal(mail_pool_in_flight(p), 0);
 	/* stopping with messages in flight abandons them */
-	assert_int_equal(mail_pool_submit(p, (const unsigned char *)simple_msg,
-					  strlen(simple_msg), NULL, &err),
-			 0);
+	pool_submit_simple(p, NULL);
 	buf_release(&b);
 	mail_doc_release(&doc);
 	mail_pool_stop(p);
@@ -1698,9 +1794,7 @@ struct async_fake {
 static void test_worker_async_fakes(void **state)
 {
 	(void)state;
-	const char *exe = custos_exe();
-	if (exe == NULL)
-		skip();
+	const char *exe = worker_exe();
 	static const struct async_fake fakes[] = {
 	    {"crashes while the caller works", "kill -SEGV $$", 30, 0.3, "killed by signal 11",
 	     1.0},
@@ -1713,32 +1807,26 @@ static void test_worker_async_fakes(void **state)
 	    {"starts an answer and stalls", "printf '\\000\\000\\001\\000\\003'; exec sleep 30", 1,
 	     1.5, "timed out after 1 s", 1.7},
 	};
-	char dir[] = "/tmp/custos-fake-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	for (size_t i = 0; i < sizeof(fakes) / sizeof(fakes[0]); i++) {
+	size_t n_fakes = sizeof(fakes) / sizeof(fakes[0]);
+	struct fake_files ff;
+	fake_files_init(&ff);
+	for (size_t i = 0; i < n_fakes; i++) {
 		const struct async_fake *f = &fakes[i];
-		char script[512], marker[512];
-		snprintf(script, sizeof(script), "%s/worker%zu.sh", dir, i);
-		snprintf(marker, sizeof(marker), "%s/ran%zu", dir, i);
-		write_fake(script, marker, exe, strlen(simple_msg) + 8, f->once, 0);
+		fake_files_write(&ff, i, exe, strlen(simple_msg) + 8, f->once, 0);
 
 		struct mail_limits lim = limits();
 		lim.timeout_s = f->timeout_s;
-		struct mail_worker *w;
+		struct mail_worker *w = start_worker(ff.script, &lim);
 		struct error err = ERROR_INIT;
 		struct mail_doc doc;
 		mail_doc_init(&doc);
-		assert_int_equal(mail_worker_start(&w, script, &lim, &err), 0);
 		double t0 = now_s();
 		submit_ok(w, simple_msg, strlen(simple_msg));
 		usleep((useconds_t)(f->busy_s * 1e6));
 		double t1 = now_s();
 		assert_int_equal(mail_worker_collect(w, &doc, &err), 0);
 		double t2 = now_s();
-		if (!(doc.flags & MAIL_F_PARSE_FAILED) || doc.error == NULL ||
-		    strstr(doc.error, f->why) == NULL)
-			fail_msg("%s: flags 0x%x error \"%s\"", f->name, doc.flags,
-				 doc.error ? doc.error : "(null)");
+		expect_parse_failed(f->name, &doc, f->why);
 		if (t2 - t1 > f->collect_max)
 			fail_msg("%s: collect took %.2f s", f->name, t2 - t1);
 		/* from submit: the timeout, or the caller's work plus the grace
@@ -1751,10 +1839,8 @@ static void test_worker_async_fakes(void **state)
 		collect_ok(w, &doc);
 		mail_doc_release(&doc);
 		mail_worker_stop(w);
-		unlink(script);
-		unlink(marker);
+		fake_files_clean(&ff, i + 1 == n_fakes);
 	}
-	rmdir(dir);
 }
 
 /* --- the sandbox -------------------------------------------------------- */
@@ -2552,9 +2638,7 @@ static void test_rtf_and_html_edges(void **state)
 static void test_worker_extract(void **state)
 {
 	(void)state;
-	const char *exe = custos_exe();
-	if (exe == NULL)
-		skip();
+	const char *exe = worker_exe();
 	struct mail_limits lim = limits();
 	struct mail_worker *w;
 	struct error err = ERROR_INIT;
@@ -2564,7 +2648,7 @@ static void test_worker_extract(void **state)
 	build_attachment_message(&b);
 	mail_doc_init(&doc);
 	/* the sandboxed worker reads PDFs (CJK CMaps included), Office, RTF */
-	assert_int_equal(mail_worker_start(&w, exe, &lim, &err), 0);
+	w = start_worker(exe, &lim);
 	assert_int_equal(mail_worker_parse(w, b.data, b.len, &doc, &err), 0);
 	if (doc.flags & MAIL_F_PARSE_FAILED)
 		fail_msg("parse failed: %s", doc.error);
@@ -2574,12 +2658,10 @@ static void test_worker_extract(void **state)
 
 	/* a worker that crashes on the message: parsed again without
 	 * extraction in a fresh worker */
-	char dir[] = "/tmp/custos-fake-XXXXXX", script[512], counter[512];
-	assert_non_null(mkdtemp(dir));
-	snprintf(script, sizeof(script), "%s/worker.sh", dir);
-	snprintf(counter, sizeof(counter), "%s/runs", dir);
-	write_fake(script, counter, exe, 1, "kill -SEGV $$", 1);
-	assert_int_equal(mail_worker_start(&w, script, &lim, &err), 0);
+	struct fake_files ff;
+	fake_files_init(&ff);
+	fake_files_write(&ff, 0, exe, 1, "kill -SEGV $$", 1);
+	w = start_worker(ff.script, &lim);
 	submit_ok(w, b.data, b.len);
 	collect_ok(w, &doc);
 	assert_false(doc.flags & MAIL_F_PARSE_FAILED);
@@ -2589,9 +2671,7 @@ static void test_worker_extract(void **state)
 	check_attachments(&doc, 1);
 	mail_doc_release(&doc);
 	mail_worker_stop(w);
-	unlink(script);
-	unlink(counter);
-	rmdir(dir);
+	fake_files_clean(&ff, 1);
 	buf_release(&b);
 }
 
@@ -2611,6 +2691,8 @@ int main(void)
 	    cmocka_unit_test(test_wire_reject_big),
 	    cmocka_unit_test(test_json_form),
 	    cmocka_unit_test(test_addr_normalize),
+	    cmocka_unit_test(test_append_cut),
+	    cmocka_unit_test(test_limit_opts),
 	    cmocka_unit_test(test_worker_real),
 	    cmocka_unit_test(test_worker_fakes),
 	    cmocka_unit_test(test_worker_async),
