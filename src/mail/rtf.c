@@ -16,6 +16,7 @@
  * flat), control word names at 32 bytes, output at out's maximum.
  * Linear in the input.
  */
+#include "core/utf8.h"
 #include "mail/mail_internal.h"
 
 #include <errno.h>
@@ -164,25 +165,7 @@ static void codepoint(struct rtf *r, unsigned cp)
 	r->hi_surrogate = 0;
 	if (cp == 0)
 		return;
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | cp >> 6);
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | cp >> 12);
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | cp >> 18);
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
+	n = utf8_encode((unsigned char *)u, (uint32_t)cp);
 	struct rtf_group *g = &r->g[r->depth];
 	if (g->skip || g->fonttbl)
 		return;
