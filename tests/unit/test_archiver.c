@@ -93,25 +93,50 @@ static void drain(const char *arch, const char *spool, const struct config *cfg,
 	archive_close(a);
 }
 
+/* A temporary directory with a new archive (top/archive), the place of its
+ * spool (top/spool) and a configuration committing every 2 messages. */
+struct fixture {
+	char top[64];
+	char arch[300], spool[300];
+	struct config cfg;
+};
+
+static void fixture_init(struct fixture *fx)
+{
+	snprintf(fx->top, sizeof(fx->top), "/tmp/custos-test-archiver-XXXXXX");
+	assert_non_null(mkdtemp(fx->top));
+	snprintf(fx->arch, sizeof(fx->arch), "%s/archive", fx->top);
+	snprintf(fx->spool, sizeof(fx->spool), "%s/spool", fx->top);
+	struct error err = ERROR_INIT;
+	char *fp = NULL;
+	struct archive_create_opts co = {NULL, NULL};
+	if (archive_create(fx->arch, &co, &fp, &err) < 0)
+		fail_msg("create: %s", err.msg);
+	free(fp);
+	config_defaults(&fx->cfg);
+	fx->cfg.import_batch_messages = 2; /* several commits per drain */
+}
+
+static void fixture_release(struct fixture *fx)
+{
+	char cmd[200];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->top);
+	assert_int_equal(system(cmd), 0);
+	config_release(&fx->cfg);
+}
+
 static void test_drain(void **state)
 {
 	(void)state;
 	if (worker_exe() == NULL)
 		skip();
-	char top[] = "/tmp/custos-test-archiver-XXXXXX";
-	assert_non_null(mkdtemp(top));
-	char arch[300], spool[300], copy[300], cmd[1000];
-	snprintf(arch, sizeof(arch), "%s/archive", top);
-	snprintf(spool, sizeof(spool), "%s/spool", top);
-	snprintf(copy, sizeof(copy), "%s/spool-copy", top);
+	struct fixture fx;
+	fixture_init(&fx);
+	const char *arch = fx.arch, *spool = fx.spool;
+	const struct config *cfgp = &fx.cfg;
+	char copy[300], cmd[1000];
+	snprintf(copy, sizeof(copy), "%s/spool-copy", fx.top);
 	struct error err = ERROR_INIT;
-	char *fp = NULL;
-	struct archive_create_opts co = {NULL, NULL};
-	assert_int_equal(archive_create(arch, &co, &fp, &err), 0);
-	free(fp);
-	struct config cfg;
-	config_defaults(&cfg);
-	cfg.import_batch_messages = 2; /* several commits per drain */
 
 	struct spool_opts so;
 	spool_opts_default(&so);
@@ -135,14 +160,14 @@ static void test_drain(void **state)
 	assert_int_equal(spool_sync(w, &err), 0);
 
 	struct drain_stats st;
-	drain(arch, spool, &cfg, &st);
+	drain(arch, spool, cfgp, &st);
 	assert_int_equal(st.entries, 4);
 	assert_int_equal(st.new_messages, 3);
 	assert_int_equal(st.journal_rcpts, 2 + 0 + 1 + 1);
 	assert_true(st.commits >= 2);
 
 	struct archive *a;
-	assert_int_equal(archive_open(&a, arch, &cfg, 0, &err), 0);
+	assert_int_equal(archive_open(&a, arch, cfgp, 0, &err), 0);
 	assert_int_equal(count(a, "SELECT count(*) FROM messages"), 3);
 	assert_int_equal(count(a, "SELECT count(*) FROM deliveries WHERE source='journal'"), 4);
 	assert_int_equal(count(a, "SELECT count(*) FROM deliveries WHERE origin LIKE 'spool:%'"), 4);
@@ -165,7 +190,7 @@ static void test_drain(void **state)
 	archive_close(a);
 
 	/* nothing left: a second drain archives nothing */
-	drain(arch, spool, &cfg, &st);
+	drain(arch, spool, cfgp, &st);
 	assert_int_equal(st.entries, 0);
 
 	/* two more entries; a copy of the spool taken before they are marked
@@ -178,20 +203,18 @@ static void test_drain(void **state)
 	spool_writer_close(w);
 	snprintf(cmd, sizeof(cmd), "cp -a '%s' '%s'", spool, copy);
 	assert_int_equal(system(cmd), 0);
-	drain(arch, spool, &cfg, &st);
+	drain(arch, spool, cfgp, &st);
 	assert_int_equal(st.entries, 2);
 	assert_int_equal(st.new_messages, 1);
-	drain(arch, copy, &cfg, &st);
+	drain(arch, copy, cfgp, &st);
 	assert_int_equal(st.entries, 2);
 	assert_int_equal(st.new_messages, 0);
-	assert_int_equal(archive_open(&a, arch, &cfg, 0, &err), 0);
+	assert_int_equal(archive_open(&a, arch, cfgp, 0, &err), 0);
 	assert_int_equal(count(a, "SELECT count(*) FROM messages"), 4);
 	assert_int_equal(count(a, "SELECT count(*) FROM deliveries"), 6);
 	archive_close(a);
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-	assert_int_equal(system(cmd), 0);
-	config_release(&cfg);
+	fixture_release(&fx);
 }
 
 /* The pool in drain() copies at most 1 MiB: a larger entry is parsed
@@ -201,19 +224,11 @@ static void test_large_entry(void **state)
 	(void)state;
 	if (worker_exe() == NULL)
 		skip();
-	char top[] = "/tmp/custos-test-archiver-XXXXXX";
-	assert_non_null(mkdtemp(top));
-	char arch[300], spool[300], cmd[400];
-	snprintf(arch, sizeof(arch), "%s/archive", top);
-	snprintf(spool, sizeof(spool), "%s/spool", top);
+	struct fixture fx;
+	fixture_init(&fx);
+	const char *arch = fx.arch, *spool = fx.spool;
+	const struct config *cfgp = &fx.cfg;
 	struct error err = ERROR_INIT;
-	char *fp = NULL;
-	struct archive_create_opts co = {NULL, NULL};
-	assert_int_equal(archive_create(arch, &co, &fp, &err), 0);
-	free(fp);
-	struct config cfg;
-	config_defaults(&cfg);
-	cfg.import_batch_messages = 2;
 	struct spool_opts so;
 	spool_opts_default(&so);
 	struct spool_writer *w;
@@ -239,12 +254,12 @@ static void test_large_entry(void **state)
 	free(big);
 
 	struct drain_stats st;
-	drain(arch, spool, &cfg, &st);
+	drain(arch, spool, cfgp, &st);
 	assert_int_equal(st.entries, 4);
 	assert_int_equal(st.new_messages, 4);
 	assert_int_equal(st.journal_rcpts, 4);
 	struct archive *a;
-	assert_int_equal(archive_open(&a, arch, &cfg, 0, &err), 0);
+	assert_int_equal(archive_open(&a, arch, cfgp, 0, &err), 0);
 	assert_int_equal(count(a, "SELECT count(*) FROM messages"), 4);
 	char *order = column_text(a, "SELECT group_concat(origin, ',') FROM (SELECT origin FROM "
 				     "deliveries ORDER BY id)");
@@ -252,12 +267,10 @@ static void test_large_entry(void **state)
 	free(order);
 	archive_close(a);
 	/* all of it marked done */
-	drain(arch, spool, &cfg, &st);
+	drain(arch, spool, cfgp, &st);
 	assert_int_equal(st.entries, 0);
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-	assert_int_equal(system(cmd), 0);
-	config_release(&cfg);
+	fixture_release(&fx);
 }
 
 int main(void)
